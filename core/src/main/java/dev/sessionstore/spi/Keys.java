@@ -1,0 +1,74 @@
+package dev.sessionstore.spi;
+
+import java.util.regex.Pattern;
+
+/**
+ * Validates storage keys. A key is one or more segments joined by {@code /}; each segment is 1
+ * to 128 characters from {@code [A-Za-z0-9._-]} and is neither {@code .} nor {@code ..}. Keys
+ * are at most 1024 characters. Backends may therefore map keys to file paths, object keys and
+ * rows without escaping.
+ */
+public final class Keys {
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  /** Longest accepted key. */
+  public static final int MAX_KEY_LENGTH = 1024;
+
+  private Keys() {}
+
+  /**
+   * Returns {@code key} if it is valid.
+   *
+   * @throws IllegalArgumentException naming the key and the rule it breaks
+   */
+  public static String requireValidKey(String key) {
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("storage key must not be empty");
+    }
+    if (key.length() > MAX_KEY_LENGTH) {
+      throw new IllegalArgumentException(
+          "storage key longer than " + MAX_KEY_LENGTH + " characters");
+    }
+    for (String segment : key.split("/", -1)) {
+      if (!SEGMENT.matcher(segment).matches() || segment.equals(".") || segment.equals("..")) {
+        throw new IllegalArgumentException(
+            "invalid storage key '" + printable(key) + "': each '/'-separated segment must be"
+                + " 1-128 characters of [A-Za-z0-9._-] and not '.' or '..'");
+      }
+    }
+    return key;
+  }
+
+  /**
+   * Returns {@code prefix} if it is empty or a valid key followed by {@code /}.
+   *
+   * @throws IllegalArgumentException otherwise
+   */
+  public static String requireValidPrefix(String prefix) {
+    if (prefix == null) {
+      throw new IllegalArgumentException("prefix must not be null");
+    }
+    if (prefix.isEmpty()) {
+      return prefix;
+    }
+    if (!prefix.endsWith("/")) {
+      throw new IllegalArgumentException(
+          "invalid prefix '" + printable(prefix) + "': must be empty or end with '/'");
+    }
+    requireValidKey(prefix.substring(0, prefix.length() - 1));
+    return prefix;
+  }
+
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    s.codePoints()
+        .limit(200)
+        .forEach(c -> {
+          if (c < 0x20 || c == 0x7f || c > 0x7e) {
+            b.append(String.format("\\u%04x", c));
+          } else {
+            b.appendCodePoint(c);
+          }
+        });
+    return b.toString();
+  }
+}

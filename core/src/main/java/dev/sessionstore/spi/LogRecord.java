@@ -1,0 +1,35 @@
+package dev.sessionstore.spi;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One record of a log.
+ *
+ * @param seq the record's position in its log, starting at 1
+ * @param data the record's bytes: one JSON object in UTF-8 on a single line
+ */
+public record LogRecord(long seq, byte[] data) {
+  /** Checks the seq is positive and the data present. */
+  public LogRecord {
+    if (seq < 1) {
+      throw new IllegalArgumentException("seq must be >= 1, was " + seq);
+    }
+    Objects.requireNonNull(data, "data");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LogRecord r && seq == r.seq && Arrays.equals(data, r.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Long.hashCode(seq) + Arrays.hashCode(data);
+  }
+
+  @Override
+  public String toString() {
+    return "LogRecord[seq=" + seq + ", " + data.length + " bytes]";
+  }
+}
