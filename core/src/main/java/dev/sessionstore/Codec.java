@@ -1,0 +1,203 @@
+package dev.sessionstore;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * JSON encoding of messages, markers and meta, with explicit limits: what is written is checked
+ * against the message size and nesting limits before anything reaches storage, and what is read
+ * is parsed under read constraints a little above them, so a damaged or hostile file cannot
+ * exhaust memory or the stack.
+ */
+final class Codec {
+  private final ObjectMapper mapper;
+  private final int maxMessageBytes;
+  private final int maxDepth;
+
+  Codec(int maxMessageBytes, int maxDepth) {
+    this.maxMessageBytes = maxMessageBytes;
+    this.maxDepth = maxDepth;
+    JsonFactory factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNestingDepth(maxDepth + 8)
+            .maxStringLength(Math.max(maxMessageBytes, 1 << 20))
+            .build())
+        .streamWriteConstraints(StreamWriteConstraints.builder()
+            .maxNestingDepth(maxDepth + 8)
+            .build())
+        .build();
+    this.mapper = new ObjectMapper(factory);
+  }
+
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
+  /**
+   * Checks a message against the limits and returns its record bytes with {@code seq} as the
+   * first member. Throws {@link InvalidMessageException} without touching storage.
+   */
+  byte[] encodeRecord(Message m, long seq) {
+    int depth = depthOf(m);
+    if (depth > maxDepth) {
+      throw new InvalidMessageException(
+          "message " + m.id() + " nests " + depth + " levels deep; the limit is " + maxDepth);
+    }
+    byte[] bytes;
+    try {
+      bytes = mapper.writeValueAsBytes(toJson(m, seq));
+    } catch (JsonProcessingException e) {
+      throw new InvalidMessageException("message " + m.id() + " cannot be encoded: " + e.getMessage(), e);
+    }
+    if (bytes.length > maxMessageBytes) {
+      throw new InvalidMessageException(
+          "message " + m.id() + " is " + bytes.length + " bytes encoded; the limit is "
+              + maxMessageBytes);
+    }
+    return bytes;
+  }
+
+  ObjectNode toJson(Message m, long seq) {
+    ObjectNode n = mapper.createObjectNode();
+    if (seq > 0) {
+      n.put("seq", seq);
+    }
+    n.put("id", m.id());
+    n.put("role", m.role());
+    ArrayNode parts = n.putArray("parts");
+    for (Part p : m.parts()) {
+      parts.add(p.node());
+    }
+    n.put("created_at", m.createdAt());
+    for (Map.Entry<String, JsonNode> e : m.extraFields().entrySet()) {
+      n.set(e.getKey(), e.getValue());
+    }
+    return n;
+  }
+
+  /** Parses one stored message; {@code seq} (if > 0) overrides what the JSON says. */
+  Message decodeMessage(byte[] json, long seq, String where) {
+    JsonNode node;
+    try {
+      node = mapper.readTree(json);
+    } catch (IOException e) {
+      throw new CorruptSessionException("cannot parse message at " + where + ": " + e.getMessage(), e);
+    }
+    return fromJson(node, seq, where);
+  }
+
+  private Message fromJson(JsonNode node, long seq, String where) {
+    if (!(node instanceof ObjectNode o)) {
+      throw new CorruptSessionException("message at " + where + " is not a JSON object");
+    }
+    try {
+      Message.Builder b = Message.builder();
+      b.id(o.path("id").asText(""));
+      b.role(o.path("role").asText(""));
+      JsonNode parts = o.get("parts");
+      if (parts instanceof ArrayNode arr) {
+        for (JsonNode p : arr) {
+          b.addPart(Part.of(p));
+        }
+      } else if (parts != null && !parts.isNull()) {
+        throw new InvalidMessageException("'parts' is not an array");
+      }
+      b.createdAt(o.path("created_at").asText(""));
+      Iterator<Map.Entry<String, JsonNode>> fields = o.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> e = fields.next();
+        if (!Message.KNOWN_FIELDS.contains(e.getKey())) {
+          b.extraField(e.getKey(), e.getValue());
+        }
+      }
+      long s = seq > 0 ? seq : o.path("seq").asLong(0);
+      return b.seq(s).build();
+    } catch (InvalidMessageException e) {
+      throw new CorruptSessionException("message at " + where + " is malformed: " + e.getMessage(), e);
+    }
+  }
+
+  byte[] encodeJsonl(List<Message> messages) {
+    StringBuilder sb = new StringBuilder();
+    try {
+      for (Message m : messages) {
+        sb.append(mapper.writeValueAsString(toJson(m, m.seq()))).append('\n');
+      }
+    } catch (JsonProcessingException e) {
+      throw new InvalidMessageException("cannot encode messages: " + e.getMessage(), e);
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  List<Message> decodeJsonl(byte[] bytes, String where) {
+    List<Message> out = new ArrayList<>();
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    int line = 0;
+    for (String l : text.split("\n")) {
+      line++;
+      if (l.isBlank()) {
+        continue;
+      }
+      out.add(decodeMessage(l.getBytes(StandardCharsets.UTF_8), 0, where + " line " + line));
+    }
+    return out;
+  }
+
+  ObjectNode readObject(byte[] bytes, String where) {
+    try {
+      JsonNode n = mapper.readTree(bytes);
+      if (n instanceof ObjectNode o) {
+        return o;
+      }
+      throw new CorruptSessionException(where + " is not a JSON object");
+    } catch (IOException e) {
+      throw new CorruptSessionException("cannot parse " + where + ": " + e.getMessage(), e);
+    }
+  }
+
+  byte[] write(ObjectNode node) {
+    try {
+      return mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + node, e);
+    }
+  }
+
+  /** Nesting depth of the message's JSON, counted without recursion (a deep tree must not
+   * overflow the stack before it is rejected). The message object itself is depth 1. */
+  static int depthOf(Message m) {
+    int max = 2; // the message object and its parts array
+    ArrayDeque<Object[]> stack = new ArrayDeque<>();
+    for (Part p : m.parts()) {
+      stack.push(new Object[] {p.node(), 3});
+    }
+    for (JsonNode v : m.extraFields().values()) {
+      stack.push(new Object[] {v, 2});
+    }
+    while (!stack.isEmpty()) {
+      Object[] top = stack.pop();
+      JsonNode n = (JsonNode) top[0];
+      int d = (Integer) top[1];
+      if (n.isContainerNode()) {
+        max = Math.max(max, d);
+        for (JsonNode child : n) {
+          stack.push(new Object[] {child, d + 1});
+        }
+      }
+    }
+    return max;
+  }
+}

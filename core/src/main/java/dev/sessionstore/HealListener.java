@@ -1,0 +1,8 @@
+package dev.sessionstore;
+
+/** Told about every heal the store performs; register with {@link SessionStore.Builder}. */
+@FunctionalInterface
+public interface HealListener {
+  /** Called after a session was found inconsistent and repaired. Must not throw. */
+  void onHeal(HealReport report);
+}

@@ -1,0 +1,224 @@
+package dev.sessionstore;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * One message of a conversation, as OpenViking stores it: {@code id}, {@code role}, {@code
+ * parts} and {@code created_at}, plus any other fields, which survive a round trip unchanged.
+ * Immutable.
+ *
+ * <p>{@link #seq()} is the message's absolute position in its session (1, 2, 3 ..., never
+ * reused); it is 0 until the message has been appended.
+ */
+public final class Message {
+  /** Members with a meaning of their own; everything else is kept in {@link #extraFields()}. */
+  static final Set<String> KNOWN_FIELDS = Set.of("seq", "id", "role", "parts", "created_at");
+
+  private final String id;
+  private final String role;
+  private final List<Part> parts;
+  private final String createdAt;
+  private final long seq;
+  private final Map<String, JsonNode> extra;
+
+  private Message(
+      String id, String role, List<Part> parts, String createdAt, long seq,
+      Map<String, JsonNode> extra) {
+    this.id = id;
+    this.role = role;
+    this.parts = List.copyOf(parts);
+    this.createdAt = createdAt;
+    this.seq = seq;
+    this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+  }
+
+  /** A user message with one text part, a fresh id and the current time. */
+  public static Message user(String text) {
+    return builder().role("user").addPart(Part.text(text)).build();
+  }
+
+  /** An assistant message with one text part, a fresh id and the current time. */
+  public static Message assistant(String text) {
+    return builder().role("assistant").addPart(Part.text(text)).build();
+  }
+
+  /** A builder for any message. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder that starts as a copy of this message. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.id = id;
+    b.role = role;
+    b.parts.addAll(parts);
+    b.createdAt = createdAt;
+    b.extra.putAll(extra);
+    return b;
+  }
+
+  /** A fresh message id: {@code msg_} and 32 hex digits. */
+  public static String newId() {
+    return "msg_" + UUID.randomUUID().toString().replace("-", "");
+  }
+
+  /** The message id, for example {@code msg_3f2a...}. */
+  public String id() {
+    return id;
+  }
+
+  /** The role, for example {@code user} or {@code assistant}. */
+  public String role() {
+    return role;
+  }
+
+  /** The parts, in order. */
+  public List<Part> parts() {
+    return parts;
+  }
+
+  /** When the message was created, as ISO-8601 text exactly as stored. */
+  public String createdAt() {
+    return createdAt;
+  }
+
+  /** The absolute sequence number in the session, or 0 if not appended yet. */
+  public long seq() {
+    return seq;
+  }
+
+  /** Fields other than {@code seq, id, role, parts, created_at}, in stored order. */
+  public Map<String, JsonNode> extraFields() {
+    return extra;
+  }
+
+  /** The text of all text parts, joined with newlines. */
+  public String text() {
+    return parts.stream().flatMap(p -> p.text().stream()).collect(Collectors.joining("\n"));
+  }
+
+  Message withSeq(long newSeq) {
+    return new Message(id, role, parts, createdAt, newSeq, extra);
+  }
+
+  /** Same content, ignoring {@link #seq()}. */
+  public boolean sameContent(Message other) {
+    return id.equals(other.id)
+        && role.equals(other.role)
+        && parts.equals(other.parts)
+        && createdAt.equals(other.createdAt)
+        && extra.equals(other.extra);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Message m && seq == m.seq && sameContent(m);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, role, parts, createdAt, seq, extra);
+  }
+
+  @Override
+  public String toString() {
+    String t = text();
+    return "Message[seq=" + seq + ", id=" + id + ", role=" + role + ", text="
+        + (t.length() > 60 ? t.substring(0, 60) + "..." : t) + "]";
+  }
+
+  /** Builds a {@link Message}; id and created_at default to a fresh id and now. */
+  public static final class Builder {
+    private String id;
+    private String role;
+    private final List<Part> parts = new ArrayList<>();
+    private String createdAt;
+    private long seq;
+    private final Map<String, JsonNode> extra = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Sets the id (default: {@link Message#newId()}). */
+    public Builder id(String id) {
+      this.id = Objects.requireNonNull(id, "id");
+      return this;
+    }
+
+    /** Sets the role; required. */
+    public Builder role(String role) {
+      this.role = Objects.requireNonNull(role, "role");
+      return this;
+    }
+
+    /** Adds a part. */
+    public Builder addPart(Part part) {
+      parts.add(Objects.requireNonNull(part, "part"));
+      return this;
+    }
+
+    /** Replaces all parts. */
+    public Builder parts(List<Part> newParts) {
+      parts.clear();
+      newParts.forEach(this::addPart);
+      return this;
+    }
+
+    /** Sets the creation time. */
+    public Builder createdAt(Instant at) {
+      this.createdAt = at.toString();
+      return this;
+    }
+
+    /** Sets the creation time as stored text (kept verbatim). */
+    public Builder createdAt(String at) {
+      this.createdAt = Objects.requireNonNull(at, "createdAt");
+      return this;
+    }
+
+    /**
+     * Sets any other field, for example {@code peer_id}. The names {@code seq, id, role, parts,
+     * created_at} are reserved.
+     */
+    public Builder extraField(String name, JsonNode value) {
+      if (KNOWN_FIELDS.contains(name)) {
+        throw new InvalidMessageException("'" + name + "' is not an extra field; use its setter");
+      }
+      extra.put(name, value.deepCopy());
+      return this;
+    }
+
+    Builder seq(long s) {
+      this.seq = s;
+      return this;
+    }
+
+    /**
+     * Builds the message.
+     *
+     * @throws InvalidMessageException if the role is missing or blank
+     */
+    public Message build() {
+      if (role == null || role.isBlank()) {
+        throw new InvalidMessageException("a message needs a role, for example 'user'");
+      }
+      return new Message(
+          id == null ? newId() : id,
+          role,
+          parts,
+          createdAt == null ? Instant.now().toString() : createdAt,
+          seq,
+          extra);
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package dev.sessionstore;
+
+import dev.sessionstore.spi.StorageBackend;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A store of conversation sessions on one storage backend. Thread-safe; close it to release the
+ * backend.
+ *
+ * <pre>{@code
+ * try (SessionStore store = SessionStore.open("file:///var/lib/app/sessions")) {
+ *   Session s = store.session("chat-42");
+ *   s.append(Message.user("hello"));
+ *   s.commit(10); // archive everything but the newest 10 messages
+ * }
+ * }</pre>
+ *
+ * <p>Several stores (in one process or many) may work on the same storage at once when the
+ * backend declares {@link dev.sessionstore.spi.Capability#SHARED_STORAGE}: every write is
+ * conditional, and the loser of a race re-reads and retries.
+ */
+public final class SessionStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionStore.class);
+
+  final StorageBackend backend;
+  final Codec codec;
+  final Clock clock;
+  final int maxRetries;
+  final TokenEstimator tokenEstimator;
+  private final List<HealListener> listeners;
+  private final ConcurrentMap<String, Session> sessions = new ConcurrentHashMap<>();
+
+  private SessionStore(Builder b, StorageBackend backend) {
+    this.backend = backend;
+    this.codec = new Codec(b.maxMessageBytes, b.maxJsonDepth);
+    this.clock = b.clock;
+    this.maxRetries = b.maxRetries;
+    this.tokenEstimator = b.tokenEstimator;
+    this.listeners = List.copyOf(b.listeners);
+  }
+
+  /**
+   * Opens a store on the backend whose provider claims the URI's scheme, with default settings.
+   *
+   * @throws BackendDiscoveryException if no installed backend (or more than one) claims it
+   */
+  public static SessionStore open(String uri) {
+    return builder().uri(uri).build();
+  }
+
+  /** A builder for a store with non-default settings. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Opens the session {@code id}, creating it if it does not exist, and reconciles it: stale
+   * live messages are dropped, incomplete archives completed, stale counters rewritten.
+   *
+   * @throws InvalidSessionIdException before any storage call if the id is not valid
+   */
+  public Session session(String id) {
+    SessionKeys.requireValidId(id);
+    Session s = sessions.computeIfAbsent(id, k -> new Session(this, k));
+    s.open(true);
+    return s;
+  }
+
+  /**
+   * Opens an existing session and reconciles it.
+   *
+   * @throws SessionNotFoundException if it does not exist
+   */
+  public Session existingSession(String id) {
+    SessionKeys.requireValidId(id);
+    if (!exists(id)) {
+      throw new SessionNotFoundException("session '" + id + "' does not exist");
+    }
+    Session s = sessions.computeIfAbsent(id, k -> new Session(this, k));
+    s.open(false);
+    return s;
+  }
+
+  /** Whether anything is stored for session {@code id}. */
+  public boolean exists(String id) {
+    SessionKeys.requireValidId(id);
+    return !backend.list(SessionKeys.root(id)).isEmpty();
+  }
+
+  /** Ids of all sessions, sorted. */
+  public List<String> listSessions() {
+    List<String> ids = new ArrayList<>();
+    for (String name : backend.list(SessionKeys.SESSIONS)) {
+      if (SessionKeys.isValidId(name)) {
+        ids.add(name);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Deletes a session with its archives.
+   *
+   * @return whether it existed
+   */
+  public boolean delete(String id) {
+    SessionKeys.requireValidId(id);
+    Session s = sessions.remove(id);
+    if (s != null) {
+      s.forget();
+    }
+    return backend.delete(SessionKeys.root(id));
+  }
+
+  /**
+   * Reports what reconciling session {@code id} would repair, without writing anything.
+   *
+   * @throws SessionNotFoundException if it does not exist
+   */
+  public HealReport check(String id) {
+    SessionKeys.requireValidId(id);
+    if (!exists(id)) {
+      throw new SessionNotFoundException("session '" + id + "' does not exist");
+    }
+    return new Session(this, id).inspect();
+  }
+
+  /** The backend this store works on (for tools that copy or inspect raw storage). */
+  public StorageBackend backend() {
+    return backend;
+  }
+
+  void healed(HealReport report) {
+    LOG.warn("healed session '{}' ({} rule): dropped {} stale live message(s) through seq {},"
+            + " completed archives {}, removed archives {}, counters rewritten: {}",
+        report.sessionId(), report.rule(), report.staleMessageIds().size(),
+        report.staleThroughSeq(), report.rolledForwardArchives(), report.rolledBackArchives(),
+        report.metaRewritten());
+    for (HealListener l : listeners) {
+      try {
+        l.onHeal(report);
+      } catch (RuntimeException e) {
+        LOG.warn("heal listener {} threw", l, e);
+      }
+    }
+  }
+
+  /** Closes the backend. */
+  @Override
+  public void close() {
+    sessions.clear();
+    try {
+      backend.close();
+    } catch (Exception e) {
+      throw new SessionStoreException("closing the backend failed", e);
+    }
+  }
+
+  /** Settings of a {@link SessionStore}; every argument is checked when it is set. */
+  public static final class Builder {
+    private @Nullable StorageBackend backend;
+    private @Nullable String uri;
+    private final List<HealListener> listeners = new ArrayList<>();
+    private int maxMessageBytes = 1 << 20;
+    private int maxJsonDepth = 64;
+    private int maxRetries = 100;
+    private Clock clock = Clock.systemUTC();
+    private TokenEstimator tokenEstimator = TokenEstimator.charsDividedByFour();
+
+    private Builder() {}
+
+    /** Uses this backend (the store closes it on close). Exclusive with {@link #uri}. */
+    public Builder backend(StorageBackend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend");
+      return this;
+    }
+
+    /** Finds the backend for this URI by scheme. Exclusive with {@link #backend}. */
+    public Builder uri(String uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+      return this;
+    }
+
+    /** Adds a listener told about every heal. */
+    public Builder healListener(HealListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Largest accepted message, encoded as JSON (default 1 MiB). */
+    public Builder maxMessageBytes(int bytes) {
+      if (bytes < 256 || bytes > 64 << 20) {
+        throw new IllegalArgumentException("maxMessageBytes must be in [256, 64 MiB], was " + bytes);
+      }
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /** Deepest accepted JSON nesting of a message, the message object being 1 (default 64). */
+    public Builder maxJsonDepth(int depth) {
+      if (depth < 4 || depth > 1000) {
+        throw new IllegalArgumentException("maxJsonDepth must be in [4, 1000], was " + depth);
+      }
+      this.maxJsonDepth = depth;
+      return this;
+    }
+
+    /** How often an append or commit retries after losing a race (default 100). */
+    public Builder maxRetries(int retries) {
+      if (retries < 1 || retries > 100_000) {
+        throw new IllegalArgumentException("maxRetries must be in [1, 100000], was " + retries);
+      }
+      this.maxRetries = retries;
+      return this;
+    }
+
+    /** Clock for created/updated timestamps (default UTC system clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Token estimate used by {@link Session#context(long)} (default: characters / 4). */
+    public Builder tokenEstimator(TokenEstimator estimator) {
+      this.tokenEstimator = Objects.requireNonNull(estimator, "estimator");
+      return this;
+    }
+
+    /**
+     * Opens the store.
+     *
+     * @throws IllegalStateException if neither or both of backend and URI are set
+     */
+    public SessionStore build() {
+      if ((backend == null) == (uri == null)) {
+        throw new IllegalStateException("set exactly one of backend(...) and uri(...)");
+      }
+      StorageBackend b = backend != null ? backend : Backends.open(Optional.ofNullable(uri).orElseThrow());
+      return new SessionStore(this, b);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package dev.sessionstore;
+
+import java.util.List;
+
+/** Writes the summary stored with an archive, for example by asking a model. */
+@FunctionalInterface
+public interface Summarizer {
+  /**
+   * Summarizes the messages about to be archived, oldest first. Called before anything is
+   * written; an exception aborts the commit with nothing changed.
+   */
+  String summarize(List<Message> archived);
+}

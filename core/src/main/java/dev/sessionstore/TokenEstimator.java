@@ -1,0 +1,14 @@
+package dev.sessionstore;
+
+/** Estimates how many model tokens a text costs, for {@link Session#context(long)}. */
+@FunctionalInterface
+public interface TokenEstimator {
+
+  /** Tokens for {@code text}. */
+  long estimate(String text);
+
+  /** About four characters per token, rounded up: a common rough estimate for English. */
+  static TokenEstimator charsDividedByFour() {
+    return text -> (text.length() + 3) / 4;
+  }
+}
