@@ -176,6 +176,32 @@ final class Codec {
     }
   }
 
+  /** Deepest nesting any message may have, whatever the store's limit: checked when a message
+   * is built, so that copying a hostile tree cannot overflow the stack. */
+  static final int HARD_MAX_DEPTH = 1000;
+
+  /** Nesting depth of a JSON value (a scalar is 0, {} is 1), counted without recursion. */
+  static int depthOf(JsonNode root) {
+    int max = 0;
+    ArrayDeque<Object[]> stack = new ArrayDeque<>();
+    stack.push(new Object[] {root, 1});
+    while (!stack.isEmpty()) {
+      Object[] top = stack.pop();
+      JsonNode n = (JsonNode) top[0];
+      int d = (Integer) top[1];
+      if (n.isContainerNode()) {
+        max = Math.max(max, d);
+        if (d > HARD_MAX_DEPTH) {
+          return d;
+        }
+        for (JsonNode child : n) {
+          stack.push(new Object[] {child, d + 1});
+        }
+      }
+    }
+    return max;
+  }
+
   /** Nesting depth of the message's JSON, counted without recursion (a deep tree must not
    * overflow the stack before it is rejected). The message object itself is depth 1. */
   static int depthOf(Message m) {

@@ -194,6 +194,10 @@ public final class Message {
       if (KNOWN_FIELDS.contains(name)) {
         throw new InvalidMessageException("'" + name + "' is not an extra field; use its setter");
       }
+      if (Codec.depthOf(value) > Codec.HARD_MAX_DEPTH) {
+        throw new InvalidMessageException("field '" + name + "' nests deeper than "
+            + Codec.HARD_MAX_DEPTH + " levels");
+      }
       extra.put(name, value.deepCopy());
       return this;
     }

@@ -65,6 +65,9 @@ public final class Part {
     n.put("skill_uri", "");
     n.put("tool_status", Objects.requireNonNull(toolStatus, "toolStatus"));
     if (toolInput != null) {
+      if (Codec.depthOf(toolInput) > Codec.HARD_MAX_DEPTH) {
+        throw new InvalidMessageException("tool input nests deeper than " + Codec.HARD_MAX_DEPTH + " levels");
+      }
       n.set("tool_input", toolInput.deepCopy());
     }
     if (toolOutput != null) {
@@ -81,6 +84,9 @@ public final class Part {
   public static Part of(JsonNode json) {
     if (!(json instanceof ObjectNode o) || !o.path("type").isTextual()) {
       throw new InvalidMessageException("a part must be a JSON object with a string 'type'");
+    }
+    if (Codec.depthOf(o) > Codec.HARD_MAX_DEPTH) {
+      throw new InvalidMessageException("part nests deeper than " + Codec.HARD_MAX_DEPTH + " levels");
     }
     return new Part(o.deepCopy());
   }

@@ -46,6 +46,8 @@ public final class Session {
   private long lastSeq;
   private boolean tailStale = true;
   private boolean metaExists;
+  private boolean metaLegacy;
+  private int newestCompleted;
   private final Map<String, Long> knownIds = new HashMap<>();
 
   Session(SessionStore store, String id) {
@@ -342,6 +344,8 @@ public final class Session {
       lastSeq = 0;
       tailStale = true;
       metaExists = false;
+      metaLegacy = false;
+      newestCompleted = 0;
       knownIds.clear();
     } finally {
       lock.unlock();
@@ -471,7 +475,7 @@ public final class Session {
         ObjectNode fresh = metaFor(metaCorrupt ? null : st.meta, st.newestCompleted,
             archivedThrough, st.live.size(), st.lastSeq, st.newestMarker);
         if (repair) {
-          writeMeta(metaCorrupt ? metaBlob : metaBlob, fresh);
+          writeMeta(metaBlob, fresh);
         }
         st.meta = fresh;
         metaRewritten = true;
@@ -484,6 +488,8 @@ public final class Session {
       lastSeq = st.lastSeq;
       tailStale = false;
       metaExists = st.meta != null || metaBlob != null;
+      metaLegacy = st.rule == HealReport.Rule.COUNT || (st.meta != null && !st.meta.has("format"));
+      newestCompleted = st.newestCompleted;
       knownIds.clear();
       for (Message m : st.live) {
         knownIds.put(m.id(), m.seq());
@@ -568,7 +574,7 @@ public final class Session {
       ObjectNode existing = readMarker(number).orElseThrow(() -> e);
       for (String f : List.of("first_seq", "last_seq", "message_count", "starting_message_id",
           "ending_message_id")) {
-        if (!Objects.equals(existing.get(f), marker.get(f))) {
+        if (!existing.path(f).asText().equals(marker.path(f).asText())) {
           throw new CorruptSessionException("completion marker " + key
               + " describes other messages than its archive (" + f + ": " + existing.get(f)
               + " vs " + marker.get(f) + ")");
@@ -635,12 +641,29 @@ public final class Session {
     // Counters are a cache; the next load rebuilds them.
   }
 
+  /**
+   * Makes sure a seq-format meta exists before the first write. A session imported without
+   * seqs is upgraded here: from now on its messages carry seqs and the exact rule judges it, so
+   * the count rule can no longer mistake a fresh append for a stale message.
+   */
   private void ensureMeta() {
-    if (metaExists) {
+    if (metaExists && !metaLegacy) {
       return;
     }
-    writeMeta(null, metaFor(null, 0, 0, 0, 0, null));
+    Blob current = backend.get(SessionKeys.meta(id)).orElse(null);
+    ObjectNode base = null;
+    if (current != null) {
+      try {
+        base = store.codec.readObject(current.value(), SessionKeys.meta(id));
+      } catch (CorruptSessionException e) {
+        base = null;
+      }
+    }
+    if (base == null || !base.has("format")) {
+      writeMeta(current, metaFor(base, newestCompleted, 0, knownIds.size(), lastSeq, null));
+    }
     metaExists = true; // written by us or by whoever won the race
+    metaLegacy = false;
   }
 
   // ---------------------------------------------------------------- helpers

@@ -1,0 +1,64 @@
+package dev.sessionstore;
+
+import dev.sessionstore.spi.Blob;
+import dev.sessionstore.spi.Capability;
+import dev.sessionstore.spi.LogSlice;
+import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.StorageBackend;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Passes everything through and records the keys of reads and lists. */
+final class ReadRecordingBackend implements StorageBackend {
+  private final StorageBackend delegate;
+  private final List<String> reads;
+
+  ReadRecordingBackend(StorageBackend delegate, List<String> reads) {
+    this.delegate = delegate;
+    this.reads = reads;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return delegate.capabilities();
+  }
+
+  @Override
+  public Optional<Blob> get(String key) {
+    reads.add(key);
+    return delegate.get(key);
+  }
+
+  @Override
+  public String put(String key, byte[] value, Precondition precondition) {
+    return delegate.put(key, value, precondition);
+  }
+
+  @Override
+  public void append(String log, long firstSeq, List<byte[]> records) {
+    delegate.append(log, firstSeq, records);
+  }
+
+  @Override
+  public LogSlice read(String log, long fromSeq) {
+    reads.add(log);
+    return delegate.read(log, fromSeq);
+  }
+
+  @Override
+  public void trim(String log, long throughSeq) {
+    delegate.trim(log, throughSeq);
+  }
+
+  @Override
+  public boolean delete(String key) {
+    return delegate.delete(key);
+  }
+
+  @Override
+  public List<String> list(String prefix) {
+    reads.add("list:" + prefix);
+    return delegate.list(prefix);
+  }
+}
