@@ -1,0 +1,482 @@
+package dev.sessionstore.jdbc;
+
+import dev.sessionstore.spi.Blob;
+import dev.sessionstore.spi.Capability;
+import dev.sessionstore.spi.ConflictException;
+import dev.sessionstore.spi.Keys;
+import dev.sessionstore.spi.LogRecord;
+import dev.sessionstore.spi.LogSlice;
+import dev.sessionstore.spi.NotFoundException;
+import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.StorageBackend;
+import dev.sessionstore.spi.StorageException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SPI over three tables (see the module README):
+ *
+ * <ul>
+ *   <li>{@code <p>blobs(blob_key PK, blob_version, content)}: a put with a version precondition
+ *       is one compare-and-set {@code UPDATE ... WHERE blob_version = ?};
+ *   <li>{@code <p>logs(log_key PK, last_seq)}: each log's high-water mark, which trims leave
+ *       alone;
+ *   <li>{@code <p>records(log_key, seq, content, PK(log_key, seq))}: one row per record.
+ * </ul>
+ *
+ * <p>An append is one transaction: move {@code last_seq} from {@code firstSeq - 1} to the new
+ * high-water mark with a compare-and-set UPDATE (or INSERT the log's row when {@code firstSeq}
+ * is 1, where the primary key rejects a second creator), then one batch INSERT of the rows. The
+ * row lock the UPDATE takes serialises concurrent appenders of one log; the loser's UPDATE
+ * re-reads the committed {@code last_seq}, matches nothing, and the append fails with {@link
+ * ConflictException} with nothing written. Cost is independent of the log's length.
+ */
+final class JdbcBackend implements StorageBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcBackend.class);
+  /** Attempts for a transaction the database aborted because of a concurrent one. */
+  private static final int ATTEMPTS = 5;
+
+  private final DataSource dataSource;
+  private final Dialect dialect;
+  private final Set<Capability> capabilities;
+  private final AutoCloseable resources;
+  private final String blobs;
+  private final String logs;
+  private final String records;
+  private final String upsertBlob;
+
+  /**
+   * Test seam: runs inside an append's transaction, after every statement and before the
+   * commit, with the transaction's connection. Tests use it to kill the connection there.
+   */
+  volatile SqlConsumer beforeAppendCommit;
+
+  @FunctionalInterface
+  interface SqlConsumer {
+    void accept(Connection c) throws SQLException;
+  }
+
+  JdbcBackend(DataSource dataSource, Dialect dialect, String tablePrefix,
+      Set<Capability> capabilities, AutoCloseable resources) {
+    this.dataSource = dataSource;
+    this.dialect = dialect;
+    this.capabilities = Set.copyOf(capabilities);
+    this.resources = resources;
+    this.blobs = tablePrefix + "blobs";
+    this.logs = tablePrefix + "logs";
+    this.records = tablePrefix + "records";
+    this.upsertBlob = dialect.upsertBlob(blobs);
+  }
+
+  Dialect dialect() {
+    return dialect;
+  }
+
+  DataSource dataSource() {
+    return dataSource;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public Optional<Blob> get(String key) {
+    Keys.requireValidKey(key);
+    return run("get", key, false, c -> {
+      try (PreparedStatement p = c.prepareStatement(
+          "SELECT content, blob_version FROM " + blobs + " WHERE blob_key = ?")) {
+        p.setString(1, key);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? Optional.of(new Blob(rs.getBytes(1), rs.getString(2)))
+              : Optional.<Blob>empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public String put(String key, byte[] value, Precondition precondition) {
+    Keys.requireValidKey(key);
+    Objects.requireNonNull(value, "value");
+    Objects.requireNonNull(precondition, "precondition");
+    // A fresh random token per put: a blob deleted and created again never repeats a version,
+    // so a writer holding a version from before the delete cannot overwrite the new blob.
+    String version = UUID.randomUUID().toString().replace("-", "");
+    return run("put", key, false, c -> {
+      if (precondition instanceof Precondition.Absent) {
+        try (PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + blobs + " (blob_key, blob_version, content) VALUES (?, ?, ?)")) {
+          p.setString(1, key);
+          p.setString(2, version);
+          p.setBytes(3, value);
+          p.executeUpdate();
+        } catch (SQLException e) {
+          if (Dialect.isDuplicateKey(e)) {
+            throw new ConflictException("blob '" + key + "' already exists", e);
+          }
+          throw e;
+        }
+      } else if (precondition instanceof Precondition.Matches m) {
+        int n;
+        try (PreparedStatement p = c.prepareStatement("UPDATE " + blobs
+            + " SET blob_version = ?, content = ? WHERE blob_key = ? AND blob_version = ?")) {
+          p.setString(1, version);
+          p.setBytes(2, value);
+          p.setString(3, key);
+          p.setString(4, m.version());
+          n = p.executeUpdate();
+        }
+        if (n == 0) {
+          Optional<String> current = currentVersion(c, key);
+          if (current.isEmpty()) {
+            throw new NotFoundException("blob '" + key + "' does not exist");
+          }
+          throw new ConflictException("blob '" + key + "' is at version " + current.get()
+              + ", not " + m.version());
+        }
+      } else {
+        try (PreparedStatement p = c.prepareStatement(upsertBlob)) {
+          p.setString(1, key);
+          p.setString(2, version);
+          p.setBytes(3, value);
+          p.executeUpdate();
+        } catch (SQLException e) {
+          if (Dialect.isDuplicateKey(e)) {
+            // H2's MERGE is update-then-insert: two first puts of one key can collide. An
+            // unconditional put cannot conflict, so it is retried like a serialization failure.
+            throw new SQLException("concurrent first put of blob '" + key + "'", "40001", e);
+          }
+          throw e;
+        }
+      }
+      return version;
+    });
+  }
+
+  private Optional<String> currentVersion(Connection c, String key) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(
+        "SELECT blob_version FROM " + blobs + " WHERE blob_key = ?")) {
+      p.setString(1, key);
+      try (ResultSet rs = p.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public void append(String log, long firstSeq, List<byte[]> data) {
+    Keys.requireValidKey(log);
+    Objects.requireNonNull(data, "records");
+    if (data.isEmpty()) {
+      throw new IllegalArgumentException("append needs at least one record");
+    }
+    if (firstSeq < 1) {
+      throw new IllegalArgumentException("firstSeq must be >= 1, was " + firstSeq);
+    }
+    for (byte[] r : data) {
+      Objects.requireNonNull(r, "record");
+    }
+    if (firstSeq > Long.MAX_VALUE - data.size()) {
+      throw new IllegalArgumentException("firstSeq " + firstSeq + " overflows the seq range");
+    }
+    long lastSeq = firstSeq + data.size() - 1;
+    run("append", log, true, c -> {
+      if (firstSeq == 1) {
+        try (PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + logs + " (log_key, last_seq) VALUES (?, ?)")) {
+          p.setString(1, log);
+          p.setLong(2, lastSeq);
+          p.executeUpdate();
+        } catch (SQLException e) {
+          if (Dialect.isDuplicateKey(e)) {
+            throw conflict(log, firstSeq, null);
+          }
+          throw e;
+        }
+      } else {
+        int n;
+        try (PreparedStatement p = c.prepareStatement(
+            "UPDATE " + logs + " SET last_seq = ? WHERE log_key = ? AND last_seq = ?")) {
+          p.setLong(1, lastSeq);
+          p.setString(2, log);
+          p.setLong(3, firstSeq - 1);
+          n = p.executeUpdate();
+        }
+        if (n == 0) {
+          throw conflict(log, firstSeq, c);
+        }
+      }
+      try (PreparedStatement p = c.prepareStatement(
+          "INSERT INTO " + records + " (log_key, seq, content) VALUES (?, ?, ?)")) {
+        long seq = firstSeq;
+        for (byte[] r : data) {
+          p.setString(1, log);
+          p.setLong(2, seq++);
+          p.setBytes(3, r);
+          if (data.size() == 1) {
+            p.executeUpdate();
+          } else {
+            p.addBatch();
+          }
+        }
+        if (data.size() > 1) {
+          p.executeBatch();
+        }
+      } catch (SQLException e) {
+        if (Dialect.isDuplicateKey(e)) {
+          // Only reachable if the tables were edited by hand: the high-water mark guards seqs.
+          throw new ConflictException("log '" + log + "' already holds a record in seqs "
+              + firstSeq + ".." + lastSeq, e);
+        }
+        throw e;
+      }
+      SqlConsumer hook = beforeAppendCommit;
+      if (hook != null) {
+        hook.accept(c);
+      }
+      return null;
+    });
+  }
+
+  private ConflictException conflict(String log, long firstSeq, Connection c)
+      throws SQLException {
+    String expected = "1";
+    if (c != null) {
+      try (PreparedStatement p = c.prepareStatement(
+          "SELECT last_seq FROM " + logs + " WHERE log_key = ?")) {
+        p.setString(1, log);
+        try (ResultSet rs = p.executeQuery()) {
+          expected = rs.next() ? Long.toString(rs.getLong(1) + 1) : "1";
+        }
+      }
+    } else {
+      expected = "a seq after the log's current end";
+    }
+    return new ConflictException(
+        "log '" + log + "' expects seq " + expected + ", append at " + firstSeq);
+  }
+
+  @Override
+  public LogSlice read(String log, long fromSeq) {
+    Keys.requireValidKey(log);
+    long from = Math.max(1, fromSeq);
+    // One statement, so the high-water mark and the records come from one snapshot.
+    return run("read", log, false, c -> {
+      try (PreparedStatement p = c.prepareStatement(
+          "SELECT l.last_seq, r.seq, r.content FROM " + logs + " l LEFT JOIN " + records
+              + " r ON r.log_key = l.log_key AND r.seq >= ? WHERE l.log_key = ? ORDER BY r.seq")) {
+        p.setLong(1, from);
+        p.setString(2, log);
+        p.setFetchSize(1000);
+        try (ResultSet rs = p.executeQuery()) {
+          long last = 0;
+          List<LogRecord> out = new ArrayList<>();
+          while (rs.next()) {
+            last = rs.getLong(1);
+            long seq = rs.getLong(2);
+            if (!rs.wasNull()) {
+              byte[] content = rs.getBytes(3);
+              if (content == null || seq < 1 || seq > last) {
+                throw new dev.sessionstore.spi.CorruptStorageException("log '" + log
+                    + "' has an invalid record row at seq " + seq + " (high-water mark "
+                    + last + ") in table " + records);
+              }
+              out.add(new LogRecord(seq, content));
+            }
+          }
+          return new LogSlice(out, last);
+        }
+      }
+    });
+  }
+
+  @Override
+  public void trim(String log, long throughSeq) {
+    Keys.requireValidKey(log);
+    if (throughSeq < 1) {
+      return;
+    }
+    run("trim", log, false, c -> {
+      try (PreparedStatement p = c.prepareStatement(
+          "DELETE FROM " + records + " WHERE log_key = ? AND seq <= ?")) {
+        p.setString(1, log);
+        p.setLong(2, throughSeq);
+        p.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public boolean delete(String key) {
+    boolean prefix = key != null && key.endsWith("/");
+    if (prefix) {
+      Keys.requireValidPrefix(key);
+    } else {
+      Keys.requireValidKey(key);
+    }
+    return run("delete", key, true, c -> {
+      int n = 0;
+      for (String[] t : new String[][] {{blobs, "blob_key"}, {records, "log_key"},
+          {logs, "log_key"}}) {
+        String where = prefix ? t[1] + " >= ? AND " + t[1] + " < ?" : t[1] + " = ?";
+        try (PreparedStatement p = c.prepareStatement("DELETE FROM " + t[0] + " WHERE " + where)) {
+          bindKeyOrRange(p, key, prefix);
+          int deleted = p.executeUpdate();
+          if (!t[0].equals(records)) {
+            n += deleted;
+          }
+        }
+      }
+      return n > 0;
+    });
+  }
+
+  /**
+   * Binds {@code key}, or the half-open range of keys under the prefix {@code key}: with binary
+   * ordering, the keys starting with {@code "a/b/"} are exactly those in {@code ["a/b/",
+   * "a/b0")}, since {@code '0'} follows {@code '/'}. Unlike LIKE, no character needs escaping
+   * ({@code _} is both a key character and a LIKE wildcard) and the primary key index is used.
+   */
+  private static void bindKeyOrRange(PreparedStatement p, String key, boolean prefix)
+      throws SQLException {
+    p.setString(1, key);
+    if (prefix) {
+      p.setString(2, key.substring(0, key.length() - 1) + "0");
+    }
+  }
+
+  @Override
+  public List<String> list(String prefix) {
+    Keys.requireValidPrefix(prefix);
+    boolean all = prefix.isEmpty();
+    return run("list", prefix.isEmpty() ? "(top level)" : prefix, false, c -> {
+      TreeSet<String> names = new TreeSet<>();
+      for (String[] t : new String[][] {{blobs, "blob_key"}, {logs, "log_key"}}) {
+        String sql = "SELECT " + t[1] + " FROM " + t[0]
+            + (all ? "" : " WHERE " + t[1] + " >= ? AND " + t[1] + " < ?");
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+          if (!all) {
+            bindKeyOrRange(p, prefix, true);
+          }
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              String rest = rs.getString(1).substring(prefix.length());
+              int slash = rest.indexOf('/');
+              names.add(slash < 0 ? rest : rest.substring(0, slash));
+            }
+          }
+        }
+      }
+      return List.copyOf(names);
+    });
+  }
+
+  @Override
+  public void close() {
+    try {
+      resources.close();
+    } catch (Exception e) {
+      LOG.warn("closing the JDBC backend failed", e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on a pooled connection, in one transaction if {@code transaction}, and
+   * maps errors: the SPI's own exceptions pass through; a duplicate key or a serialization
+   * failure that is left after retrying becomes {@link ConflictException}; anything else is a
+   * {@link StorageException} naming the operation and key.
+   */
+  private <T> T run(String op, String key, boolean transaction, SqlWork<T> work) {
+    SQLException last = null;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try (Connection c = dataSource.getConnection()) {
+        try {
+          if (!transaction) {
+            c.setAutoCommit(true);
+            return work.apply(c);
+          }
+          c.setAutoCommit(false);
+          try {
+            T result = work.apply(c);
+            c.commit();
+            return result;
+          } catch (SQLException | RuntimeException | Error e) {
+            rollbackQuietly(c, e);
+            throw e;
+          } finally {
+            restoreAutoCommit(c);
+          }
+        } catch (SQLException e) {
+          if (!Dialect.isTransient(e) && !Dialect.isDuplicateKey(e)) {
+            evictIfBroken(c);
+          }
+          throw e;
+        }
+      } catch (SQLException e) {
+        if (Dialect.isTransient(e)) {
+          last = e;
+          LOG.debug("{} '{}' lost to a concurrent transaction (attempt {}): {}", op, key, attempt,
+              e.toString());
+          continue;
+        }
+        if (Dialect.isDuplicateKey(e)) {
+          throw new ConflictException(op + " '" + key + "' conflicted: " + e.getMessage(), e);
+        }
+        throw new StorageException(op + " '" + key + "' failed: " + e.getMessage(), e);
+      }
+    }
+    throw new ConflictException(op + " '" + key + "' lost to concurrent transactions "
+        + ATTEMPTS + " times: " + last.getMessage(), last);
+  }
+
+  /**
+   * Keeps a connection the server has dropped out of the pool. Hikari recognises most lost
+   * connections by SQLState, but not H2's closed sessions; without this the next operation
+   * could borrow the dead connection.
+   */
+  private void evictIfBroken(Connection c) {
+    try {
+      if (!c.isValid(2) && dataSource instanceof com.zaxxer.hikari.HikariDataSource h) {
+        h.evictConnection(c);
+      }
+    } catch (SQLException e) {
+      // isValid only throws for a negative timeout.
+    }
+  }
+
+  private static void rollbackQuietly(Connection c, Throwable cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  private static void restoreAutoCommit(Connection c) {
+    try {
+      c.setAutoCommit(true);
+    } catch (SQLException e) {
+      // The connection is broken; the pool discards it.
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.sessionstore.jdbc;
+
+import dev.sessionstore.spi.StorageException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates and upgrades the tables. The {@code <prefix>schema} table holds one row per applied
+ * version (its primary key makes a second application of the same version fail loudly) plus
+ * row 0, which H2 uses as its lock. Upgrades run under a database-wide lock so that several
+ * processes starting at once apply each version exactly once:
+ *
+ * <ul>
+ *   <li>PostgreSQL: {@code pg_advisory_xact_lock} in the same transaction as the DDL, which
+ *       PostgreSQL runs transactionally: an upgrade that dies half way leaves nothing behind;
+ *   <li>MariaDB: {@code GET_LOCK} (a named lock released with the session), since its DDL
+ *       commits implicitly and cannot hold a row lock;
+ *   <li>H2: a row lock ({@code SELECT ... FOR UPDATE} on row 0) held by one connection while a
+ *       second connection runs the DDL, because H2's DDL commits the transaction it runs in.
+ * </ul>
+ */
+final class Schema {
+  private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
+
+  /** The schema version this code reads and writes. */
+  static final int LATEST = 1;
+
+  private Schema() {}
+
+  static List<String> migration(Dialect dialect, String prefix, int version) {
+    if (version == 1) {
+      return dialect.schemaV1(prefix);
+    }
+    throw new IllegalStateException("no migration to version " + version);
+  }
+
+  /** Brings the schema to {@link #LATEST}; cheap when it is already there. */
+  static void ensure(DataSource ds, Dialect dialect, String prefix) {
+    try {
+      int current = currentVersionIfPresent(ds, prefix);
+      if (current == LATEST) {
+        return;
+      }
+      if (current > LATEST) {
+        throw tooNew(prefix, current);
+      }
+      createSchemaTable(ds, dialect, prefix);
+      switch (dialect) {
+        case POSTGRESQL -> upgradePostgres(ds, prefix);
+        case MARIADB -> upgradeMariaDb(ds, prefix);
+        case H2 -> upgradeH2(ds, prefix);
+        default -> throw new IllegalStateException(dialect.name());
+      }
+    } catch (SQLException e) {
+      throw new StorageException(
+          "cannot create or upgrade the sessionstore tables '" + prefix + "*': " + e, e);
+    }
+  }
+
+  private static StorageException tooNew(String prefix, int current) {
+    return new StorageException(
+        "the sessionstore tables '" + prefix + "*' are at schema version " + current
+            + ", newer than this library understands (" + LATEST + "); upgrade the library");
+  }
+
+  /** The highest applied version, 0 if none, -1 if the schema table does not exist yet. */
+  private static int currentVersionIfPresent(DataSource ds, String prefix) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT MAX(schema_version) FROM " + prefix + "schema")) {
+        rs.next();
+        return rs.getInt(1);
+      } catch (SQLException e) {
+        // Usually: no table yet. Whatever it was, the locked slow path checks again.
+        return -1;
+      }
+    }
+  }
+
+  private static boolean tableExists(Connection c, String table) throws SQLException {
+    String esc = c.getMetaData().getSearchStringEscape();
+    for (String name : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+      String pattern = esc == null || esc.isEmpty() ? name : name.replace("_", esc + "_");
+      try (ResultSet rs = c.getMetaData().getTables(null, null, pattern, null)) {
+        if (rs.next()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static void createSchemaTable(DataSource ds, Dialect dialect, String prefix)
+      throws SQLException {
+    String create = "CREATE TABLE IF NOT EXISTS " + prefix + "schema ("
+        + "schema_version INT NOT NULL PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+        + dialect.tableOptions;
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement()) {
+        s.execute(create);
+      } catch (SQLException e) {
+        // Two PostgreSQL sessions racing on CREATE TABLE IF NOT EXISTS: one of them can fail on
+        // the catalog's unique index. The table is there either way.
+        if (!tableExists(c, prefix + "schema")) {
+          throw e;
+        }
+      }
+      try (PreparedStatement p = c.prepareStatement(
+          "INSERT INTO " + prefix + "schema (schema_version, applied_at) VALUES (0, ?)")) {
+        p.setTimestamp(1, Timestamp.from(Instant.now()));
+        p.executeUpdate();
+      } catch (SQLException e) {
+        if (!Dialect.isDuplicateKey(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void upgradePostgres(DataSource ds, String prefix) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement p = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+          p.setLong(1, lockId(prefix));
+          p.executeQuery().close();
+        }
+        applyMissing(c, c, Dialect.POSTGRESQL, prefix);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    }
+  }
+
+  private static void upgradeMariaDb(DataSource ds, String prefix) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(true);
+      String lockName = "sessionstore:" + prefix; // at most 13 + 40 characters, under 64
+      try (PreparedStatement p = c.prepareStatement("SELECT GET_LOCK(?, 120)")) {
+        p.setString(1, lockName);
+        try (ResultSet rs = p.executeQuery()) {
+          if (!rs.next() || rs.getInt(1) != 1) {
+            throw new SQLException("timed out waiting for the schema lock " + lockName);
+          }
+        }
+      }
+      try {
+        applyMissing(c, c, Dialect.MARIADB, prefix);
+      } finally {
+        try (PreparedStatement p = c.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+          p.setString(1, lockName);
+          p.executeQuery().close();
+        }
+      }
+    }
+  }
+
+  private static void upgradeH2(DataSource ds, String prefix) throws SQLException {
+    try (Connection lock = ds.getConnection(); Connection ddl = ds.getConnection()) {
+      ddl.setAutoCommit(true);
+      lock.setAutoCommit(false);
+      try {
+        try (Statement s = lock.createStatement()) {
+          s.execute("SET LOCK_TIMEOUT 120000");
+          s.executeQuery("SELECT schema_version FROM " + prefix + "schema"
+              + " WHERE schema_version = 0 FOR UPDATE").close();
+        }
+        applyMissing(lock, ddl, Dialect.H2, prefix);
+        lock.commit();
+      } catch (SQLException | RuntimeException e) {
+        lock.rollback();
+        throw e;
+      } finally {
+        lock.setAutoCommit(true);
+      }
+    }
+  }
+
+  /**
+   * Applies every version above the current one. {@code versions} reads and records versions
+   * under the lock; {@code ddl} runs the statements (the same connection except on H2).
+   */
+  private static void applyMissing(Connection versions, Connection ddl, Dialect dialect,
+      String prefix) throws SQLException {
+    int current;
+    try (Statement s = versions.createStatement();
+        ResultSet rs = s.executeQuery("SELECT MAX(schema_version) FROM " + prefix + "schema")) {
+      rs.next();
+      current = rs.getInt(1);
+    }
+    if (current > LATEST) {
+      throw tooNew(prefix, current);
+    }
+    for (int v = current + 1; v <= LATEST; v++) {
+      LOG.info("creating sessionstore tables '{}*' at schema version {} on {}", prefix, v, dialect);
+      try (Statement s = ddl.createStatement()) {
+        for (String sql : migration(dialect, prefix, v)) {
+          s.execute(sql);
+        }
+      }
+      try (PreparedStatement p = versions.prepareStatement(
+          "INSERT INTO " + prefix + "schema (schema_version, applied_at) VALUES (?, ?)")) {
+        p.setInt(1, v);
+        p.setTimestamp(2, Timestamp.from(Instant.now()));
+        p.executeUpdate();
+      }
+    }
+  }
+
+  /** A stable 64-bit advisory lock id for the prefix (FNV-1a; hashCode is only 32 bits). */
+  static long lockId(String prefix) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : ("sessionstore:" + prefix).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      h ^= b;
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+}

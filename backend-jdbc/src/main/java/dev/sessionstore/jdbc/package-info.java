@@ -1,0 +1,10 @@
+/**
+ * The JDBC storage backend: H2 (embedded, the default), PostgreSQL and MariaDB, opened by
+ * {@code jdbc:h2:}, {@code jdbc:postgresql:} and {@code jdbc:mariadb:} URLs through {@link
+ * dev.sessionstore.jdbc.JdbcStorageProvider}, or over an application's own {@link
+ * javax.sql.DataSource} with {@link dev.sessionstore.jdbc.JdbcBackendBuilder}.
+ */
+@NullMarked
+package dev.sessionstore.jdbc;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,465 @@
+package dev.sessionstore.jdbc;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sessionstore.spi.Blob;
+import dev.sessionstore.spi.ConflictException;
+import dev.sessionstore.spi.LogRecord;
+import dev.sessionstore.spi.LogSlice;
+import dev.sessionstore.spi.NotFoundException;
+import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.StorageBackend;
+import dev.sessionstore.spi.StorageException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The JDBC backend's own tests, run on every database by the subclasses. Concurrency tests use
+ * two backend instances (two pools) over the same tables, as two processes would.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+abstract class JdbcBackendContract {
+  TestDb db;
+  String prefix;
+  JdbcBackend backend;
+
+  abstract TestDb database();
+
+  @BeforeEach
+  void open() {
+    db = database();
+    prefix = db.newPrefix();
+    backend = db.open(prefix);
+  }
+
+  @AfterEach
+  void drop() throws Exception {
+    db.close();
+  }
+
+  static byte[] json(String s) {
+    return ("{\"t\":\"" + s + "\"}").getBytes(UTF_8);
+  }
+
+  static List<String> texts(LogSlice slice) {
+    List<String> out = new ArrayList<>();
+    for (LogRecord r : slice.records()) {
+      out.add(new String(r.data(), UTF_8));
+    }
+    return out;
+  }
+
+  @Test
+  void appendReadTrim_keepTheHighWaterMarkAcrossTrims() {
+    backend.append("s/1/log", 1, List.of(json("a"), json("b"), json("c")));
+    LogSlice all = backend.read("s/1/log", 1);
+    assertEquals(3, all.lastSeq());
+    assertEquals(List.of(1L, 2L, 3L), all.records().stream().map(LogRecord::seq).toList());
+    assertArrayEquals(json("b"), all.records().get(1).data());
+
+    backend.trim("s/1/log", 2);
+    backend.trim("s/1/log", 2);
+    backend.trim("s/1/log", 1);
+    LogSlice afterTrim = backend.read("s/1/log", 0);
+    assertEquals(List.of("{\"t\":\"c\"}"), texts(afterTrim));
+    assertEquals(3, afterTrim.lastSeq());
+
+    backend.trim("s/1/log", 99);
+    assertEquals(new LogSlice(List.of(), 3), backend.read("s/1/log", 1));
+    // A stale writer that only saw the trimmed log must not reuse a seq.
+    assertThrows(ConflictException.class, () -> backend.append("s/1/log", 1, List.of(json("x"))));
+    assertThrows(ConflictException.class, () -> backend.append("s/1/log", 3, List.of(json("x"))));
+    backend.append("s/1/log", 4, List.of(json("d")));
+    assertEquals(4, backend.read("s/1/log", 4).lastSeq());
+    assertEquals(List.of("s"), backend.list(""));
+  }
+
+  @Test
+  void appendAtAWrongSeq_writesNothing() {
+    assertThrows(ConflictException.class, () -> backend.append("s/1/log", 2, List.of(json("a"))));
+    assertEquals(LogSlice.empty(), backend.read("s/1/log", 1));
+    assertEquals(List.of(), backend.list(""));
+    backend.append("s/1/log", 1, List.of(json("a")));
+    assertThrows(ConflictException.class,
+        () -> backend.append("s/1/log", 3, List.of(json("b"), json("c"))));
+    assertEquals(1, backend.read("s/1/log", 1).lastSeq());
+    assertEquals(1, backend.read("s/1/log", 1).records().size());
+  }
+
+  @Test
+  void badInput_isRejectedBeforeTheDatabase() {
+    assertThrows(IllegalArgumentException.class, () -> backend.append("s/../x", 1, List.of(json("a"))));
+    assertThrows(IllegalArgumentException.class, () -> backend.append("s/x", 1, List.of()));
+    assertThrows(IllegalArgumentException.class, () -> backend.append("s/x", 0, List.of(json("a"))));
+    assertThrows(IllegalArgumentException.class, () -> backend.put("a'b", json("a"), Precondition.none()));
+    assertThrows(IllegalArgumentException.class, () -> backend.list("a"));
+    assertThrows(IllegalArgumentException.class, () -> backend.delete("/"));
+    assertEquals(List.of(), backend.list(""));
+  }
+
+  @Test
+  void blobPreconditions_areCompareAndSet() {
+    String v1 = backend.put("s/1/meta", json("1"), Precondition.absent());
+    assertThrows(ConflictException.class, () -> backend.put("s/1/meta", json("x"), Precondition.absent()));
+    String v2 = backend.put("s/1/meta", json("2"), Precondition.matches(v1));
+    assertNotEquals(v1, v2);
+    assertThrows(ConflictException.class, () -> backend.put("s/1/meta", json("x"), Precondition.matches(v1)));
+    assertEquals(new Blob(json("2"), v2), backend.get("s/1/meta").orElseThrow());
+    assertThrows(NotFoundException.class, () -> backend.put("s/2/meta", json("x"), Precondition.matches(v2)));
+    assertTrue(backend.get("s/2/meta").isEmpty());
+
+    // Recreated after a delete: the old version token must not match the new blob.
+    assertTrue(backend.delete("s/1/meta"));
+    assertFalse(backend.delete("s/1/meta"));
+    String v3 = backend.put("s/1/meta", json("3"), Precondition.none());
+    assertNotEquals(v2, v3);
+    assertThrows(ConflictException.class, () -> backend.put("s/1/meta", json("x"), Precondition.matches(v2)));
+    String v4 = backend.put("s/1/meta", json("4"), Precondition.none());
+    assertEquals(new Blob(json("4"), v4), backend.get("s/1/meta").orElseThrow());
+  }
+
+  @Test
+  void prefixes_matchExactlyEvenWithLikeWildcardsAndNeighbours() {
+    for (String k : List.of("s/a_b/x", "s/aXb/y", "s/a_b0", "s/a_b-c/z", "s/a_b.d", "s/A_b/q")) {
+      backend.put(k, json(k), Precondition.none());
+    }
+    backend.append("s/a_b/log", 1, List.of(json("l")));
+    assertEquals(List.of("A_b", "aXb", "a_b", "a_b-c", "a_b.d", "a_b0"), backend.list("s/"));
+    assertEquals(List.of("log", "x"), backend.list("s/a_b/"));
+    assertTrue(backend.delete("s/a_b/"));
+    assertEquals(LogSlice.empty(), backend.read("s/a_b/log", 1));
+    assertEquals(List.of("A_b", "aXb", "a_b-c", "a_b.d", "a_b0"), backend.list("s/"));
+    assertFalse(backend.delete("s/a_b/"));
+    assertTrue(backend.delete("s/"));
+    assertEquals(List.of(), backend.list(""));
+  }
+
+  @Test
+  void metacharactersInContent_areStoredVerbatim() {
+    String nasty = "{\"t\":\"'; DROP TABLE " + prefix + "records; -- \\\" % _ \\\\ \\u0000 é 💬\"}";
+    backend.append("s/1/log", 1, List.of(nasty.getBytes(UTF_8)));
+    backend.put("s/1/meta", nasty.getBytes(UTF_8), Precondition.none());
+    assertEquals(List.of(nasty), texts(backend.read("s/1/log", 1)));
+    assertEquals(nasty, new String(backend.get("s/1/meta").orElseThrow().value(), UTF_8));
+  }
+
+  @Test
+  void secondInstance_seesWritesImmediately() {
+    JdbcBackend other = db.open(prefix);
+    backend.append("s/1/log", 1, List.of(json("a")));
+    assertEquals(1, other.read("s/1/log", 1).records().size());
+    other.append("s/1/log", 2, List.of(json("b")));
+    assertEquals(2, backend.read("s/1/log", 1).lastSeq());
+    JdbcBackend otherTables = db.open(db.newPrefix());
+    assertEquals(LogSlice.empty(), otherTables.read("s/1/log", 1));
+  }
+
+  @Test
+  void concurrentFirstAppends_exactlyOneWins() throws Exception {
+    JdbcBackend other = db.open(prefix);
+    int threads = 6;
+    for (int round = 0; round < 5; round++) {
+      String log = "s/r" + round + "/log";
+      List<Callable<Boolean>> tasks = new ArrayList<>();
+      CyclicBarrier start = new CyclicBarrier(threads);
+      for (int t = 0; t < threads; t++) {
+        StorageBackend b = t % 2 == 0 ? backend : other;
+        int id = t;
+        tasks.add(() -> {
+          start.await(30, TimeUnit.SECONDS);
+          try {
+            b.append(log, 1, List.of(json("w" + id), json("w" + id)));
+            return true;
+          } catch (ConflictException e) {
+            return false;
+          }
+        });
+      }
+      List<Boolean> results = runAll(tasks);
+      assertEquals(1, results.stream().filter(x -> x).count(), "winners in round " + round);
+      LogSlice s = backend.read(log, 1);
+      assertEquals(2, s.lastSeq());
+      assertEquals(texts(s).get(0), texts(s).get(1), "both records from the one winner");
+    }
+  }
+
+  @Test
+  void concurrentWriters_loseNothingAndDuplicateNothing() throws Exception {
+    JdbcBackend other = db.open(prefix);
+    String log = "s/c/log";
+    backend.append(log, 1, List.of(json("seed")));
+    int threads = 4;
+    int perThread = 15;
+    AtomicLong conflicts = new AtomicLong();
+    CyclicBarrier start = new CyclicBarrier(threads);
+    List<Callable<Boolean>> tasks = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      StorageBackend b = t % 2 == 0 ? backend : other;
+      int id = t;
+      tasks.add(() -> {
+        start.await(30, TimeUnit.SECONDS);
+        for (int i = 0; i < perThread; ) {
+          long next = b.read(log, Long.MAX_VALUE).lastSeq() + 1;
+          try {
+            b.append(log, next, List.of(json(id + "-" + i)));
+            i++;
+          } catch (ConflictException e) {
+            conflicts.incrementAndGet();
+          }
+        }
+        return true;
+      });
+    }
+    runAll(tasks);
+    LogSlice s = backend.read(log, 1);
+    int total = 1 + threads * perThread;
+    assertEquals(total, s.lastSeq());
+    List<Long> seqs = s.records().stream().map(LogRecord::seq).toList();
+    for (int i = 0; i < total; i++) {
+      assertEquals(i + 1, seqs.get(i));
+    }
+    Set<String> distinct = new HashSet<>(texts(s));
+    assertEquals(total, distinct.size(), "no record written twice");
+    for (int t = 0; t < threads; t++) {
+      // Each writer's own records keep their order.
+      int id = t;
+      List<String> mine = texts(s).stream().filter(x -> x.startsWith("{\"t\":\"" + id + "-")).toList();
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < perThread; i++) {
+        expected.add("{\"t\":\"" + id + "-" + i + "\"}");
+      }
+      assertEquals(expected, mine);
+    }
+  }
+
+  @Test
+  void concurrentConditionalPuts_exactlyOneWinsEachRound() throws Exception {
+    JdbcBackend other = db.open(prefix);
+    int threads = 6;
+    String version = null;
+    for (int round = 0; round < 4; round++) {
+      Precondition pre = version == null ? Precondition.absent() : Precondition.matches(version);
+      CyclicBarrier start = new CyclicBarrier(threads);
+      List<Callable<String>> tasks = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        StorageBackend b = t % 2 == 0 ? backend : other;
+        int id = t;
+        tasks.add(() -> {
+          start.await(30, TimeUnit.SECONDS);
+          try {
+            return b.put("s/m/meta", json("w" + id), pre);
+          } catch (ConflictException e) {
+            return null;
+          }
+        });
+      }
+      List<String> winners = runAll(tasks).stream().filter(x -> x != null).toList();
+      assertEquals(1, winners.size(), "winners in round " + round);
+      version = winners.get(0);
+      assertEquals(version, backend.get("s/m/meta").orElseThrow().version());
+    }
+  }
+
+  @Test
+  void concurrentUnconditionalPutsOfANewKey_allSucceed() throws Exception {
+    JdbcBackend other = db.open(prefix);
+    int threads = 6;
+    for (int round = 0; round < 4; round++) {
+      String key = "s/n" + round + "/meta";
+      CyclicBarrier start = new CyclicBarrier(threads);
+      List<Callable<String>> tasks = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        StorageBackend b = t % 2 == 0 ? backend : other;
+        int id = t;
+        tasks.add(() -> {
+          start.await(30, TimeUnit.SECONDS);
+          return b.put(key, json("w" + id), Precondition.none());
+        });
+      }
+      List<String> versions = runAll(tasks);
+      assertTrue(versions.contains(backend.get(key).orElseThrow().version()));
+    }
+  }
+
+  @Test
+  void concurrentStarters_createTheSchemaOnce() throws Exception {
+    String fresh = db.newPrefix();
+    int threads = 4;
+    CyclicBarrier start = new CyclicBarrier(threads);
+    List<Callable<JdbcBackend>> tasks = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      tasks.add(() -> {
+        start.await(30, TimeUnit.SECONDS);
+        return db.open(fresh);
+      });
+    }
+    List<JdbcBackend> opened = runAll(tasks);
+    opened.get(0).append("s/log", 1, List.of(json("a")));
+    assertEquals(1, opened.get(3).read("s/log", 1).lastSeq());
+    assertEquals(List.of(0, 1), schemaRows(fresh));
+  }
+
+  @Test
+  void aNewerSchema_isRefused() throws Exception {
+    try (Connection c = db.connect();
+        PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + prefix + "schema (schema_version, applied_at) VALUES (?, ?)")) {
+      p.setInt(1, Schema.LATEST + 1);
+      p.setTimestamp(2, java.sql.Timestamp.from(java.time.Instant.now()));
+      p.executeUpdate();
+    }
+    StorageException e = assertThrows(StorageException.class, () -> db.open(prefix));
+    assertTrue(e.getMessage().contains("newer"), e.getMessage());
+  }
+
+  @Test
+  void reopening_keepsDataAndDoesNotRerunTheSchema() throws Exception {
+    backend.append("s/log", 1, List.of(json("a")));
+    JdbcBackend again = db.open(prefix);
+    assertEquals(1, again.read("s/log", 1).records().size());
+    assertEquals(List.of(0, 1), schemaRows(prefix));
+  }
+
+  @Test
+  void droppedConnectionBeforeCommit_leavesNothingOfTheAppend() throws Exception {
+    backend.append("s/k/log", 1, List.of(json("a")));
+    for (long firstSeq : new long[] {2, 1}) {
+      String log = firstSeq == 1 ? "s/k2/log" : "s/k/log";
+      killDuringAppend(log, firstSeq);
+      LogSlice s = backend.read(log, 1);
+      assertEquals(firstSeq - 1, s.lastSeq(), "high-water mark unchanged");
+      assertEquals(firstSeq - 1, s.records().size(), "no record of the killed append");
+      // The pool threw the dead connection away: the same append now goes through.
+      backend.append(log, firstSeq, List.of(json("again"), json("again2")));
+      assertEquals(firstSeq + 1, backend.read(log, 1).lastSeq());
+    }
+  }
+
+  private void killDuringAppend(String log, long firstSeq) throws Exception {
+    CountDownLatch inTransaction = new CountDownLatch(1);
+    CountDownLatch killed = new CountDownLatch(1);
+    AtomicLong sessionId = new AtomicLong();
+    backend.beforeAppendCommit = c -> {
+      sessionId.set(sessionId(c));
+      inTransaction.countDown();
+      try {
+        if (!killed.await(30, TimeUnit.SECONDS)) {
+          throw new SQLException("test: kill did not happen");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException(e);
+      }
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> append = pool.submit(
+          () -> backend.append(log, firstSeq, List.of(json("lost1"), json("lost2"))));
+      assertTrue(inTransaction.await(30, TimeUnit.SECONDS));
+      kill(sessionId.get());
+      killed.countDown();
+      java.util.concurrent.ExecutionException e = assertThrows(
+          java.util.concurrent.ExecutionException.class, () -> append.get(30, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof StorageException, e.getCause().toString());
+    } finally {
+      backend.beforeAppendCommit = null;
+      pool.shutdownNow();
+    }
+  }
+
+  private long sessionId(Connection c) throws SQLException {
+    String sql = switch (db.dialect()) {
+      case POSTGRESQL -> "SELECT pg_backend_pid()";
+      case MARIADB -> "SELECT CONNECTION_ID()";
+      case H2 -> "SELECT SESSION_ID()";
+    };
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Kills a session from a second connection; returns once the server has dropped it. */
+  private void kill(long id) throws SQLException {
+    try (Connection admin = db.connect()) {
+      switch (db.dialect()) {
+        case POSTGRESQL -> {
+          // The timeout form waits until the backend process is gone.
+          try (PreparedStatement p = admin.prepareStatement("SELECT pg_terminate_backend(?, 20000)")) {
+            p.setInt(1, (int) id);
+            try (ResultSet rs = p.executeQuery()) {
+              assertTrue(rs.next() && rs.getBoolean(1), "terminated");
+            }
+          }
+        }
+        case MARIADB -> {
+          try (Statement s = admin.createStatement()) {
+            s.execute("KILL CONNECTION " + id); // a number read from the server, not input
+          }
+        }
+        case H2 -> {
+          try (PreparedStatement p = admin.prepareStatement("SELECT ABORT_SESSION(?)")) {
+            p.setInt(1, (int) id);
+            try (ResultSet rs = p.executeQuery()) {
+              assertTrue(rs.next() && rs.getBoolean(1), "aborted");
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private List<Integer> schemaRows(String p) throws SQLException {
+    List<Integer> rows = new ArrayList<>();
+    try (Connection c = db.connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT schema_version FROM " + p + "schema ORDER BY 1")) {
+      while (rs.next()) {
+        rows.add(rs.getInt(1));
+      }
+    }
+    return rows;
+  }
+
+  static <T> List<T> runAll(List<Callable<T>> tasks) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+    try {
+      List<Future<T>> futures = new ArrayList<>();
+      for (Callable<T> t : tasks) {
+        futures.add(pool.submit(t));
+      }
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : futures) {
+        out.add(f.get(90, TimeUnit.SECONDS));
+      }
+      return Collections.unmodifiableList(out);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.sessionstore.cli;
+
+import dev.sessionstore.CommitResult;
+import dev.sessionstore.SessionStore;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Archives all live messages but the newest N. */
+@Command(name = "commit", mixinStandardHelpOptions = true,
+    description = "Moves all live messages except the newest N into a new archive.")
+final class CommitCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin StoreOption store;
+
+  @Option(names = "--session", required = true, paramLabel = "<id>", description = "Session id.")
+  String session;
+
+  @Option(names = "--keep", required = true, paramLabel = "N",
+      description = "How many of the newest live messages stay live.")
+  int keep;
+
+  @Option(names = "--summary", paramLabel = "<text>",
+      description = "Summary stored with the archive (the model's context starts with it).")
+  String summary;
+
+  @Override
+  public Integer call() {
+    if (keep < 0) {
+      throw new ParameterException(spec.commandLine(), "--keep must be >= 0, was " + keep);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (SessionStore s = store.open(Healed.printer(spec))) {
+      var session = Sessions.open(spec, s, this.session, false);
+      CommitResult r = summary == null ? session.commit(keep) : session.commit(keep, summary);
+      if (!r.archived()) {
+        out.println("nothing to commit: " + r.retainedCount() + " live message"
+            + (r.retainedCount() == 1 ? "" : "s") + ", keeping " + keep);
+      } else {
+        out.printf("archive_%03d: archived %d message%s (seq %d-%d), %d kept live%n",
+            r.archiveNumber(), r.archivedCount(), r.archivedCount() == 1 ? "" : "s",
+            r.firstSeq(), r.lastSeq(), r.retainedCount());
+      }
+    }
+    return 0;
+  }
+}
