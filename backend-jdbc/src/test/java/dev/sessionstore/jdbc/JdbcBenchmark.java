@@ -37,8 +37,8 @@ import org.springframework.ai.chat.messages.UserMessage;
  */
 public final class JdbcBenchmark {
   private static final int[] LENGTHS = {10, 1_000, 10_000};
-  private static final int WARMUP = 5;
-  private static final int MEASURED = 30;
+  private static final int WARMUP = Integer.getInteger("bench.warmup", 5);
+  private static final int MEASURED = Integer.getInteger("bench.measured", 30);
   private static final String TEXT =
       "Could you summarise the design document and list the open questions about retention,"
           + " the commit protocol and the reconcile rule? Keep it short, please. ";

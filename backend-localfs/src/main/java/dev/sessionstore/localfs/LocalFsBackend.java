@@ -382,6 +382,15 @@ final class LocalFsBackend implements StorageBackend {
       }
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
           StandardOpenOption.WRITE)) {
+        if (fromSeq > 1) {
+          // "Anything after seq N?" is how writers find the next seq: answer it from the tail
+          // of the file, so it does not cost a scan of the whole log.
+          Tail t = recover(log, file, ch);
+          long hwm = t.hasLines ? t.lastSeq : readBase(file);
+          if (fromSeq > hwm) {
+            return new LogSlice(List.of(), hwm);
+          }
+        }
         long base = readBase(file);
         byte[] data = readAll(log, ch);
         JsonLines.Scan s = scanAll(log, file, data, base);

@@ -234,6 +234,7 @@ class LocalFsBackendTest {
       b.append(LOG, 3, List.of(rec(3, "c")));
       assertEquals("{\"seq\":1,\"text\":\"a\"}\n{\"seq\":2,\"text\":\"b\"}\n"
           + "{\"seq\":3,\"text\":\"c\"}\n", Files.readString(file(LOG)));
+      assertEquals(new LogSlice(List.of(), 3), b.read(LOG, 4));
       LogSlice s = reopen().read(LOG, 2);
       assertEquals(List.of(2L, 3L), seqs(s));
       assertEquals(3, s.lastSeq());
@@ -263,6 +264,7 @@ class LocalFsBackendTest {
       LogSlice s = again.read(LOG, 1);
       assertTrue(s.records().isEmpty());
       assertEquals(3, s.lastSeq());
+      assertEquals(new LogSlice(List.of(), 3), again.read(LOG, 4), "the tail-only answer");
       assertThrows(ConflictException.class, () -> again.append(LOG, 1, List.of(rec(1, "z"))));
       again.append(LOG, 4, List.of(rec(4, "d")));
       assertEquals(List.of(4L), seqs(b.read(LOG, 1)));

@@ -210,7 +210,7 @@ final class S3Backend implements StorageBackend {
     for (int i = 0; i < records.size(); i++) {
       byte[] r = Objects.requireNonNull(records.get(i), "record");
       for (byte c : r) {
-        if (c == '\n' || c == '\r') {
+        if (c == '\n') {
           throw new IllegalArgumentException(
               "record " + i + " of the append to log '" + log + "' contains a line break;"
                   + " records must be single-line JSON");

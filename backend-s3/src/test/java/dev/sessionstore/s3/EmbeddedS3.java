@@ -107,9 +107,11 @@ final class EmbeddedS3 implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     try {
       proxy.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("stopping s3proxy failed", e);
     } finally {
       context.close();
     }

@@ -1,0 +1,202 @@
+package dev.sessionstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sessionstore.Message;
+import dev.sessionstore.Session;
+import dev.sessionstore.SessionStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Drives the shaded jar as a user would: a real {@code java -jar} process per command, checking
+ * output and exit codes. Runs after {@code package} (see the module pom).
+ */
+class JarTest {
+  private static final Path JAR = Path.of(System.getProperty("sessionstore.jar",
+      "target/sessionstore.jar"));
+
+  @TempDir Path dir;
+
+  record Run(int exit, String out, String err) {
+    void assertNoStackTrace() {
+      assertFalse(err.contains("\tat ") || err.contains("Exception") || out.contains("\tat "),
+          "no stack trace expected:\n" + err);
+    }
+  }
+
+  private Run run(String... args) throws IOException, InterruptedException {
+    assertTrue(Files.isRegularFile(JAR), "build the jar first (mvn package): " + JAR);
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // start fast: these processes are short
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+        .redirectError(err.toFile());
+    pb.environment().remove("SESSIONSTORE_URI");
+    Process p = pb.start();
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + cmd);
+    }
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private String store(String name) {
+    return dir.resolve(name).toUri().toString();
+  }
+
+  @Test
+  void demo_healsTheLostClearAndChecksItself() throws Exception {
+    Run r = run("demo");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("<- STALE: already in archive_001"), r.out());
+    assertTrue(r.out().contains("HEALED session demo (EXACT rule)"), r.out());
+    assertTrue(r.out().contains("dropped 3 stale live entries"), r.out());
+    assertTrue(r.out().contains("raw live log seqs: [4, 5, 6]"), r.out());
+    assertTrue(r.out().contains("\nOK: "), r.out());
+    r.assertNoStackTrace();
+  }
+
+  @Test
+  void appendCommitShowList_roundTripOnAFileStore() throws Exception {
+    String uri = store("s");
+    assertEquals(0, run("append", "--store", uri, "--session", "chat-1", "--role", "user",
+        "hello", "there").exit());
+    assertEquals(0, run("append", "--store", uri, "--session", "chat-1", "--role", "assistant",
+        "hi").exit());
+    Run third = run("append", "--store", uri, "--session", "chat-1", "--role", "user", "bye");
+    assertTrue(third.out().contains("appended seq 3"), third.out());
+
+    Run commit = run("commit", "--store", uri, "--session", "chat-1", "--keep", "1",
+        "--summary", "greetings");
+    assertEquals(0, commit.exit(), commit.err());
+    assertTrue(commit.out().contains("archive_001: archived 2 messages (seq 1-2), 1 kept live"),
+        commit.out());
+
+    Run show = run("show", "--store", uri, "--archived", "chat-1");
+    assertEquals(0, show.exit(), show.err());
+    String s = show.out();
+    assertTrue(s.contains("summary: \"greetings\""), s);
+    int live = s.indexOf("live:");
+    assertTrue(live > 0 && s.indexOf("hello there") < live && s.indexOf("bye") > live, s);
+
+    Run list = run("list", "--store", uri);
+    assertEquals(0, list.exit(), list.err());
+    assertTrue(list.out().matches("(?s).*chat-1\\s+1\\s+1\\s.*1 session\\n"), list.out());
+  }
+
+  @Test
+  void check_findsALostClear_andRepairFixesIt() throws Exception {
+    Path root = dir.resolve("c");
+    try (SessionStore store = SessionStore.open(root.toUri().toString())) {
+      store.session("fine").append(Message.user("nothing wrong here"));
+      Session s = store.session("broken");
+      s.append(List.of(Message.user("a"), Message.assistant("b"), Message.user("c")));
+      try (SessionStore faulty = SessionStore.builder()
+          .backend(new DroppingTrimBackend(store.backend())).build()) {
+        faulty.session("broken").commit(1);
+      }
+    }
+    String uri = root.toUri().toString();
+    Run found = run("check", "--store", uri);
+    assertEquals(1, found.exit(), found.out() + found.err());
+    assertTrue(found.out().contains("PROBLEM   broken: 2 stale live entries"), found.out());
+    assertTrue(found.out().contains("ok        fine"), found.out());
+
+    Run repaired = run("check", "--store", uri, "--repair");
+    assertEquals(1, repaired.exit(), repaired.out());
+    assertTrue(repaired.out().contains("REPAIRED  broken"), repaired.out());
+
+    Run clean = run("check", "--store", uri);
+    assertEquals(0, clean.exit(), clean.out());
+    assertTrue(clean.out().contains("2 sessions checked, all clean"), clean.out());
+    try (SessionStore store = SessionStore.open(uri)) {
+      assertEquals(List.of("c"), store.existingSession("broken").messages().stream()
+          .map(Message::text).toList());
+    }
+  }
+
+  @Test
+  void copy_preservesSessionsArchivesAndSeqs_andIsResumable() throws Exception {
+    String from = store("from");
+    String to = store("to");
+    try (SessionStore src = SessionStore.open(from)) {
+      Session a = src.session("a");
+      for (int i = 1; i <= 5; i++) {
+        a.append(Message.user("m" + i));
+      }
+      a.commit(2, "first two");
+      a.append(Message.assistant("m6"));
+      a.commit(0);
+      a.append(Message.user("m7"));
+      src.session("b").append(Message.user("only"));
+    }
+    Run copy = run("copy", "--from", from, "--to", to);
+    assertEquals(0, copy.exit(), copy.out() + copy.err());
+    assertTrue(copy.out().contains("2 sessions: 2 copied, 0 already there, 0 failed"),
+        copy.out());
+
+    try (SessionStore src = SessionStore.open(from); SessionStore dst = SessionStore.open(to)) {
+      assertEquals(src.listSessions(), dst.listSessions());
+      for (String id : src.listSessions()) {
+        Session s = src.existingSession(id);
+        Session d = dst.existingSession(id);
+        assertEquals(s.messages(), d.messages(), id);
+        assertEquals(s.archives(), d.archives(), id);
+        assertEquals(s.meta().lastSeq(), d.meta().lastSeq(), id);
+        for (var arch : s.archives()) {
+          assertEquals(s.archiveMessages(arch.number()), d.archiveMessages(arch.number()));
+        }
+        assertTrue(dst.check(id).clean(), id);
+      }
+      // the seq high-water mark came along: the next message continues the numbering
+      assertEquals(8, dst.existingSession("a").append(Message.user("m8")).seq());
+      dst.delete("b");
+    }
+
+    Run again = run("copy", "--from", from, "--to", to);
+    assertEquals(1, again.exit(), again.out());
+    assertTrue(again.out().contains("FAILED    a: "), again.out()); // differs now (m8)
+    assertTrue(again.out().contains("copied    b: "), again.out()); // resumed
+  }
+
+  @Test
+  void badArguments_oneLineAndAHint_exitTwo() throws Exception {
+    Run role = run("append", "--store", store("x"), "--session", "s", "--role", "robot", "hi");
+    assertEquals(2, role.exit());
+    assertEquals(List.of("sessionstore: --role must be user or assistant, was 'robot'",
+        "Try 'sessionstore append --help' for usage."), role.err().lines().toList());
+    role.assertNoStackTrace();
+
+    Run scheme = run("list", "--store", "nosuch:thing");
+    assertEquals(2, scheme.exit());
+    assertEquals(2, scheme.err().lines().count(), scheme.err());
+    assertTrue(scheme.err().contains("no sessionstore backend for scheme 'nosuch'"), scheme.err());
+    scheme.assertNoStackTrace();
+  }
+
+  @Test
+  void everyCommandHasHelp_andMissingStoreIsAUsageError() {
+    for (String cmd : List.of("demo", "append", "commit", "show", "list", "check", "copy",
+        "verify")) {
+      assertEquals(0, Main.run(new String[] {cmd, "--help"}), cmd);
+    }
+    assertEquals(0, Main.run(new String[] {"--version"}));
+    assertEquals(2, Main.run(new String[] {"no-such-command"}));
+    assertEquals(2, Main.run(new String[] {}));
+  }
+}
