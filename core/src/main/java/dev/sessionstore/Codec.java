@@ -202,27 +202,15 @@ final class Codec {
     return max;
   }
 
-  /** Nesting depth of the message's JSON, counted without recursion (a deep tree must not
-   * overflow the stack before it is rejected). The message object itself is depth 1. */
+  /** Nesting depth of the message's JSON. The message object is depth 1, its parts array 2,
+   * so a part sits at depth 3 and an extra field's value at depth 2. */
   static int depthOf(Message m) {
-    int max = 2; // the message object and its parts array
-    ArrayDeque<Object[]> stack = new ArrayDeque<>();
+    int max = 2;
     for (Part p : m.parts()) {
-      stack.push(new Object[] {p.node(), 3});
+      max = Math.max(max, 2 + depthOf(p.node()));
     }
     for (JsonNode v : m.extraFields().values()) {
-      stack.push(new Object[] {v, 2});
-    }
-    while (!stack.isEmpty()) {
-      Object[] top = stack.pop();
-      JsonNode n = (JsonNode) top[0];
-      int d = (Integer) top[1];
-      if (n.isContainerNode()) {
-        max = Math.max(max, d);
-        for (JsonNode child : n) {
-          stack.push(new Object[] {child, d + 1});
-        }
-      }
+      max = Math.max(max, 1 + depthOf(v));
     }
     return max;
   }

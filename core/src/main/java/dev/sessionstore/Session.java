@@ -134,12 +134,7 @@ public final class Session {
 
   /** The live messages, oldest first, after reconciling. */
   public List<Message> messages() {
-    lock.lock();
-    try {
-      return load(true).live;
-    } finally {
-      lock.unlock();
-    }
+    return loadLocked(true).live;
   }
 
   /** Commits everything but the newest {@code keep} live messages, with no summary. */
@@ -246,13 +241,7 @@ public final class Session {
     if (tokenBudget < 0) {
       throw new IllegalArgumentException("tokenBudget must be >= 0, was " + tokenBudget);
     }
-    State st;
-    lock.lock();
-    try {
-      st = load(true);
-    } finally {
-      lock.unlock();
-    }
+    State st = loadLocked(true);
     String summary = st.newestMarker == null || !st.newestMarker.path("summary").isTextual()
         ? null
         : st.newestMarker.get("summary").asText();
@@ -271,13 +260,7 @@ public final class Session {
 
   /** The session's counters, derived from archives and live log after reconciling. */
   public SessionMeta meta() {
-    State st;
-    lock.lock();
-    try {
-      st = load(true);
-    } finally {
-      lock.unlock();
-    }
+    State st = loadLocked(true);
     String created = st.meta != null && st.meta.path("created_at").isTextual()
         ? st.meta.get("created_at").asText() : null;
     String updated = st.meta != null && st.meta.path("updated_at").isTextual()
@@ -302,12 +285,7 @@ public final class Session {
    * Opening and every read reconcile anyway; this is for tools.
    */
   public HealReport reconcile() {
-    lock.lock();
-    try {
-      return load(true).report;
-    } finally {
-      lock.unlock();
-    }
+    return loadLocked(true).report;
   }
 
   @Override
@@ -330,12 +308,7 @@ public final class Session {
   }
 
   HealReport inspect() {
-    lock.lock();
-    try {
-      return load(false).report;
-    } finally {
-      lock.unlock();
-    }
+    return loadLocked(false).report;
   }
 
   void forget() {
@@ -353,6 +326,16 @@ public final class Session {
   }
 
   // ---------------------------------------------------------------- reconcile
+
+  /** {@link #load} under the session's lock, for reads that need a consistent snapshot. */
+  private State loadLocked(boolean heal) {
+    lock.lock();
+    try {
+      return load(heal);
+    } finally {
+      lock.unlock();
+    }
+  }
 
   /** Everything a read needs, after reconciling. */
   private static final class State {

@@ -66,6 +66,23 @@ class InputValidationTest {
     assertEquals(List.of(), s.messages());
   }
 
+  @Test
+  void depthLimitCountsTheMessageObjectAsLevelOne() {
+    Session s = store.session("s");
+    // message {1} > extra value {2..16}: exactly the limit of 16, accepted.
+    s.append(Message.builder().role("user").extraField("deep", nested(15)).build());
+    // message {1} > parts [2] > part {3} > tool input {4..16}: accepted too.
+    s.append(Message.builder().role("user")
+        .addPart(Part.tool("t", "n", "ok", nested(13), null)).build());
+    int before = writes.writes().size();
+    assertThrows(InvalidMessageException.class,
+        () -> s.append(Message.builder().role("user").extraField("deep", nested(16)).build()));
+    assertThrows(InvalidMessageException.class, () -> s.append(Message.builder().role("user")
+        .addPart(Part.tool("t", "n", "ok", nested(14), null)).build()));
+    assertEquals(before, writes.writes().size());
+    assertEquals(2, s.messages().size());
+  }
+
   private static ObjectNode nested(int depth) {
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     ObjectNode cur = root;

@@ -19,7 +19,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -186,15 +186,20 @@ public final class S3Storage {
       }
     }
     var b = S3Client.builder()
-        .httpClientBuilder(UrlConnectionHttpClient.builder()
+        .httpClientBuilder(Apache5HttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(10))
-            .socketTimeout(Duration.ofSeconds(60)))
+            .socketTimeout(Duration.ofSeconds(60))
+            // loads fetch up to `concurrency` batches at once; leave room for other callers
+            .maxConnections(Math.max(50, 2 * loc.concurrency())))
         .region(region)
         .credentialsProvider(credentials)
         .forcePathStyle(loc.pathStyle())
         // compatible servers (s3proxy, older MinIO) cannot read aws-chunked bodies
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        // Objects here are small, so "Expect: 100-continue" only adds a round trip (measured
+        // 4.8 vs 7.3 ms per write-and-refused-write pair on s3proxy).
+        .serviceConfiguration(c -> c.expectContinueEnabled(false));
     URI endpoint = loc.endpoint();
     if (endpoint != null) {
       b.endpointOverride(endpoint);

@@ -12,7 +12,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -37,7 +37,7 @@ final class EmbeddedS3 implements AutoCloseable {
     context = ContextBuilder.newBuilder(provider).overrides(overrides)
         .build(BlobStoreContext.class);
     proxy = S3Proxy.builder()
-        .blobStore(context.getBlobStore())
+        .blobStore(new AtomicPreconditionsBlobStore(context.getBlobStore()))
         .endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(auth, ACCESS_KEY, SECRET_KEY)
         .build();
@@ -95,7 +95,7 @@ final class EmbeddedS3 implements AutoCloseable {
 
   static S3Client client(URI endpoint) {
     return S3Client.builder()
-        .httpClientBuilder(UrlConnectionHttpClient.builder())
+        .httpClientBuilder(Apache5HttpClient.builder())
         .endpointOverride(endpoint)
         .region(Region.US_EAST_1)
         .forcePathStyle(true)
@@ -103,6 +103,7 @@ final class EmbeddedS3 implements AutoCloseable {
             AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .serviceConfiguration(c -> c.expectContinueEnabled(false))
         .build();
   }
 

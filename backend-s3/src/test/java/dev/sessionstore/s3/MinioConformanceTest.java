@@ -9,7 +9,7 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -26,7 +26,7 @@ class MinioConformanceTest extends S3ConformanceSupport {
   @BeforeAll
   static void createBucket() {
     try (S3Client c = S3Client.builder()
-        .httpClientBuilder(UrlConnectionHttpClient.builder())
+        .httpClientBuilder(Apache5HttpClient.builder())
         .endpointOverride(URI.create(MINIO.getS3URL()))
         .region(Region.US_EAST_1)
         .forcePathStyle(true)

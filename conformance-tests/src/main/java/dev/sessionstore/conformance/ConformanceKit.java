@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -848,23 +849,35 @@ public abstract class ConformanceKit {
       int batches = 40;
       ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
       AtomicInteger writerDone = new AtomicInteger();
+      // The writer starts only once the reader is reading, so the two really overlap however
+      // fast the backend is (otherwise all batches can land before the first read).
+      CountDownLatch readerStarted = new CountDownLatch(1);
       KitSupport.runConcurrently(2, t -> {
         if (t == 0) {
-          for (int i = 0; i < batches; i++) {
-            long first = (long) i * batch + 1;
-            b.append(log, first,
-                recs(first, "b" + i + "r0", "b" + i + "r1", "b" + i + "r2", "b" + i + "r3"));
-          }
-          writerDone.set(1);
-        } else {
-          // keep reading until the writer is done, then once more
-          boolean last = false;
-          while (!last) {
-            last = writerDone.get() == 1;
-            LogSlice s = b.read(log, 1);
-            if (s.records().size() % batch != 0 || s.lastSeq() % batch != 0) {
-              torn.add(s.records().size() + " records, lastSeq " + s.lastSeq());
+          readerStarted.await();
+          try {
+            for (int i = 0; i < batches; i++) {
+              long first = (long) i * batch + 1;
+              b.append(log, first,
+                  recs(first, "b" + i + "r0", "b" + i + "r1", "b" + i + "r2", "b" + i + "r3"));
             }
+          } finally {
+            writerDone.set(1);
+          }
+        } else {
+          try {
+            // keep reading until the writer is done, then once more
+            boolean last = false;
+            while (!last) {
+              last = writerDone.get() == 1;
+              LogSlice s = b.read(log, 1);
+              readerStarted.countDown();
+              if (s.records().size() % batch != 0 || s.lastSeq() % batch != 0) {
+                torn.add(s.records().size() + " records, lastSeq " + s.lastSeq());
+              }
+            }
+          } finally {
+            readerStarted.countDown(); // a failing read must not leave the writer waiting
           }
         }
       });
