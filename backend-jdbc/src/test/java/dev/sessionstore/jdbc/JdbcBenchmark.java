@@ -27,7 +27,7 @@ import org.springframework.ai.chat.messages.UserMessage;
 /**
  * Append latency and load time of this backend next to Spring AI's {@code
  * JdbcChatMemoryRepository}, on the same database, at several session lengths. Not a test: run
- * it with {@code mvn -B -o -q -pl backend-jdbc test-compile exec:java -Dexec.args="h2 postgres"}
+ * it with {@code mvn -B -q -DskipTests install && mvn -B -q -pl backend-jdbc test-compile exec:java -Dexec.args="h2 postgres"}
  * (see the README).
  *
  * <p>Method: a conversation is filled to length L in bulk, then M single-message appends are

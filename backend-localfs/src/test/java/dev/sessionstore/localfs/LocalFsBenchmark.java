@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * backend, printed as a Markdown table. Not a unit test; run it with
  *
  * <pre>
- * mvn -B -o -q -pl backend-localfs test-compile exec:java -Dexec.classpathScope=test \
+ * mvn -B -q -DskipTests install && mvn -B -q -pl backend-localfs test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=dev.sessionstore.localfs.LocalFsBenchmark -Dexec.args="target/bench 1"
  * </pre>
  *
@@ -126,15 +126,17 @@ public final class LocalFsBenchmark {
         fs.add(pool.submit(() -> {
           long[] lat = new long[perWriter];
           start.await();
+          // As core does: remember the next seq, re-read the log only after a conflict.
+          long next = b.read(log, Long.MAX_VALUE).lastSeq() + 1;
           for (int i = 0; i < perWriter; i++) {
             long t = System.nanoTime();
             while (true) {
-              long next = b.read(log, Long.MAX_VALUE).lastSeq() + 1;
               try {
                 b.append(log, next, List.of(padded("{\"seq\":" + next)));
+                next++;
                 break;
               } catch (ConflictException retry) {
-                // another writer took the seq
+                next = b.read(log, Long.MAX_VALUE).lastSeq() + 1; // another writer took it
               }
             }
             lat[i] = System.nanoTime() - t;

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Append latency/throughput and load time of the S3 backend against embedded s3proxy. Not a
@@ -31,15 +33,41 @@ public final class S3Benchmark {
       String bucket = server.newBucket();
       System.out.printf(Locale.ROOT, "s3proxy %s store, %d cores%n", store,
           Runtime.getRuntime().availableProcessors());
+      run(server, bucket, 300, false); // warm-up: JIT and connections, not reported
+      baseline(server, bucket);
       System.out.println("| messages | append p50 ms | append p99 ms | appends/s | load ms (cold, best of 3) |");
       System.out.println("|---:|---:|---:|---:|---:|");
       for (long n : sizes) {
-        run(server, bucket, n);
+        run(server, bucket, n, true);
       }
     }
   }
 
-  private static void run(EmbeddedS3 server, String bucket, long n) {
+  /** The server's own floor: plain PUTs and GETs of one small object each, same client setup. */
+  private static void baseline(EmbeddedS3 server, String bucket) {
+    int n = 500;
+    byte[] body = new byte[256];
+    Arrays.fill(body, (byte) 'x');
+    long[] puts = new long[n];
+    long[] gets = new long[n];
+    try (S3Client c = server.client()) {
+      for (int i = 0; i < n; i++) {
+        String key = "baseline/" + i;
+        long t0 = System.nanoTime();
+        c.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
+        puts[i] = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        c.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+        gets[i] = System.nanoTime() - t0;
+      }
+    }
+    Arrays.sort(puts);
+    Arrays.sort(gets);
+    System.out.printf(Locale.ROOT, "baseline, %d plain 256-byte objects: PUT p50 %.1f ms,"
+        + " GET p50 %.1f ms%n", n, pct(puts, 0.50) / 1e6, pct(gets, 0.50) / 1e6);
+  }
+
+  private static void run(EmbeddedS3 server, String bucket, long n, boolean report) {
     String uri = server.uri(bucket, "bench-" + n + "-" + System.nanoTime());
     String log = "sessions/bench/messages.jsonl";
     long[] nanos = new long[(int) n];
@@ -66,6 +94,9 @@ public final class S3Benchmark {
           throw new IllegalStateException("read back " + s.records().size() + " of " + n);
         }
       }
+    }
+    if (!report) {
+      return;
     }
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);

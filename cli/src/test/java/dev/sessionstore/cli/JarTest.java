@@ -175,6 +175,35 @@ class JarTest {
   }
 
   @Test
+  void verify_runsTheWholeKitOnAFileStore_andCleansUp() throws Exception {
+    Path root = dir.resolve("verify-root");
+    Files.createDirectories(root);
+    Run v = run("verify", "--store", root.toUri().toString());
+    assertEquals(0, v.exit(), v.out() + v.err());
+    assertTrue(v.out().contains("ok    FaultCatalogue: "), v.out());
+    assertTrue(v.out().contains("ok    CrashPoints: "), v.out());
+    assertTrue(v.out().lines().anyMatch(l -> l.matches("verify: \\d{2,} rules passed, 0 failed "
+        + "\\(0 required\\), 0 skipped")), v.out());
+    try (var left = Files.list(root)) {
+      assertEquals(List.of(), left.toList(), "verify must delete what the kit wrote");
+    }
+  }
+
+  @Test
+  void verify_onAJdbcStore_byGroup_andAnUnknownGroupIsAUsageError() throws Exception {
+    String h2 = "jdbc:h2:file:" + dir.resolve("h2").resolve("db");
+    Run v = run("verify", "--store", h2, "--group", "BlobContract", "--group", "LogContract");
+    assertEquals(0, v.exit(), v.out() + v.err());
+    assertEquals(2, v.out().lines().filter(l -> l.startsWith("ok  ")).count(), v.out());
+    assertFalse(v.out().contains("FaultCatalogue"), v.out());
+
+    Run bad = run("verify", "--store", h2, "--group", "NoSuchGroup");
+    assertEquals(2, bad.exit(), bad.out() + bad.err());
+    assertTrue(bad.err().contains("no such group"), bad.err());
+    bad.assertNoStackTrace();
+  }
+
+  @Test
   void badArguments_oneLineAndAHint_exitTwo() throws Exception {
     Run role = run("append", "--store", store("x"), "--session", "s", "--role", "robot", "hi");
     assertEquals(2, role.exit());
