@@ -56,9 +56,12 @@ public final class Main implements Runnable {
   }
 
   static int run(String[] args) {
+    return run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+        new PrintWriter(System.err, true, StandardCharsets.UTF_8));
+  }
+
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
-    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(Main::badArguments);

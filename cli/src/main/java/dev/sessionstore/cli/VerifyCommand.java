@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
       "  mem:            a new named in-memory store",
       "  jdbc:...        new tables (sessionstore.tablePrefix=ssv<run>_<n>_)",
       "  s3://b/prefix   a new prefix b/prefix/sessionstore-verify-<run>-<n>",
+      "  scheme:NAME     scheme:NAME-verify-<run>-<n> (any other backend with named stores)",
       "Everything written is deleted afterwards (jdbc: the emptied tables stay).",
       "Exit 0 if nothing failed, 1 if any rule failed."
     })
@@ -138,8 +139,14 @@ final class VerifyCommand implements Callable<Integer> {
       String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
       return n -> trimmed + "/sessionstore-verify-" + run + "-" + n + query;
     }
+    Matcher named = Pattern.compile("([a-z][a-z0-9+.-]*):([A-Za-z0-9_-]+)").matcher(uri);
+    if (named.matches()) {
+      // Another installed backend with named stores, as mem:NAME: a new name per test.
+      return n -> named.group(1) + ":" + named.group(2) + "-verify-" + run + "-" + n;
+    }
     throw new ParameterException(spec.commandLine(), "--store " + uri + ": verify does not know"
-        + " how to make a fresh, empty store for this scheme (it knows file:, mem:, jdbc:, s3:)");
+        + " how to make a fresh, empty store for this URI (it knows file:, mem:, jdbc:, s3:"
+        + " and scheme:NAME)");
   }
 
   private Path fileRoot(String uri) {

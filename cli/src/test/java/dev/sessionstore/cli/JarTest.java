@@ -204,6 +204,21 @@ class JarTest {
   }
 
   @Test
+  void verify_reportsTheRulesABrokenBackendBreaks_andExitsOne() {
+    // In this JVM, because the broken backend is a test class: it swallows every trim.
+    java.io.StringWriter out = new java.io.StringWriter();
+    int exit = Main.run(new String[] {"verify", "--store", "losestrims:kit", "--group",
+        "TrimContract", "--group", "BlobContract"}, new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(new java.io.StringWriter(), true));
+    assertEquals(1, exit, out.toString());
+    assertTrue(out.toString().contains("FAIL  TrimContract: "), out.toString());
+    assertTrue(out.toString().contains("ok    BlobContract: "), out.toString());
+    assertTrue(out.toString().lines().anyMatch(l -> l.matches(
+        "verify: \\d+ rules passed, [1-9]\\d* failed \\([1-9]\\d* required\\), 0 skipped")),
+        out.toString());
+  }
+
+  @Test
   void badArguments_oneLineAndAHint_exitTwo() throws Exception {
     Run role = run("append", "--store", store("x"), "--session", "s", "--role", "robot", "hi");
     assertEquals(2, role.exit());
