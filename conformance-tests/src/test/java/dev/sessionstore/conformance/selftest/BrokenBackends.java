@@ -1,6 +1,7 @@
 package dev.sessionstore.conformance.selftest;
 
 import dev.sessionstore.conformance.ConformanceKit;
+import dev.sessionstore.conformance.ForwardingBackend;
 import dev.sessionstore.mem.MemoryStorageProvider;
 import dev.sessionstore.spi.Capability;
 import dev.sessionstore.spi.ConflictException;
@@ -37,7 +38,7 @@ final class BrokenBackends {
 
     @Override
     protected Optional<StorageBackend> openSecondInstance(StorageBackend backend) {
-      return Optional.of(wrap(MemoryStorageProvider.sharing(((ForwardingBackend) backend).delegate)));
+      return Optional.of(wrap(MemoryStorageProvider.sharing(((ForwardingBackend) backend).delegate())));
     }
   }
 
@@ -48,7 +49,7 @@ final class BrokenBackends {
       return new ForwardingBackend(mem) {
         @Override
         public String put(String key, byte[] value, Precondition precondition) {
-          return delegate.put(key, value, Precondition.none());
+          return delegate().put(key, value, Precondition.none());
         }
       };
     }
@@ -72,9 +73,9 @@ final class BrokenBackends {
       return new ForwardingBackend(mem) {
         @Override
         public void trim(String log, long throughSeq) {
-          delegate.trim(log, throughSeq);
-          if (delegate.read(log, 1).records().isEmpty()) {
-            delegate.delete(log);
+          delegate().trim(log, throughSeq);
+          if (delegate().read(log, 1).records().isEmpty()) {
+            delegate().delete(log);
           }
         }
       };
@@ -88,7 +89,7 @@ final class BrokenBackends {
       return new ForwardingBackend(mem) {
         @Override
         public List<String> list(String prefix) {
-          List<String> names = new ArrayList<>(delegate.list(prefix));
+          List<String> names = new ArrayList<>(delegate().list(prefix));
           Collections.reverse(names);
           return names;
         }
@@ -104,9 +105,9 @@ final class BrokenBackends {
         @Override
         public List<String> list(String prefix) {
           List<String> names = new ArrayList<>();
-          for (String n : delegate.list(prefix)) {
+          for (String n : delegate().list(prefix)) {
             names.add(n);
-            if (!delegate.list(prefix + n + "/").isEmpty()) {
+            if (!delegate().list(prefix + n + "/").isEmpty()) {
               names.add(n);
             }
           }
@@ -124,7 +125,7 @@ final class BrokenBackends {
         @Override
         public List<String> list(String prefix) {
           List<String> out = new ArrayList<>();
-          for (String n : delegate.list(prefix)) {
+          for (String n : delegate().list(prefix)) {
             List<String> deeper = list(prefix + n + "/");
             if (deeper.isEmpty()) {
               out.add(n);
@@ -151,7 +152,7 @@ final class BrokenBackends {
           if (key.endsWith(".meta.json")) {
             return "lost-" + fake.incrementAndGet();
           }
-          return delegate.put(key, value, precondition);
+          return delegate().put(key, value, precondition);
         }
       };
     }
@@ -165,7 +166,7 @@ final class BrokenBackends {
         @Override
         public void append(String log, long firstSeq, List<byte[]> records) {
           try {
-            delegate.append(log, firstSeq, records);
+            delegate().append(log, firstSeq, records);
           } catch (ConflictException e) {
             // broken on purpose: the caller believes its records were stored
           }
@@ -199,7 +200,7 @@ final class BrokenBackends {
     @Override
     public void append(String log, long firstSeq, List<byte[]> records) {
       for (int i = 0; i < records.size(); i++) {
-        delegate.append(log, firstSeq + i, List.of(records.get(i)));
+        delegate().append(log, firstSeq + i, List.of(records.get(i)));
         Thread reader = lastReader;
         if (i == 0 && records.size() > 1 && reader != null && reader != Thread.currentThread()) {
           awaitForeignRead();
@@ -228,7 +229,7 @@ final class BrokenBackends {
 
     @Override
     public LogSlice read(String log, long fromSeq) {
-      LogSlice s = delegate.read(log, fromSeq);
+      LogSlice s = delegate().read(log, fromSeq);
       lastReader = Thread.currentThread();
       lock.lock();
       try {

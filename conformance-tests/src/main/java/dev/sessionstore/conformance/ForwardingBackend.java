@@ -1,4 +1,4 @@
-package dev.sessionstore.conformance.selftest;
+package dev.sessionstore.conformance;
 
 import dev.sessionstore.spi.Blob;
 import dev.sessionstore.spi.Capability;
@@ -6,15 +6,26 @@ import dev.sessionstore.spi.LogSlice;
 import dev.sessionstore.spi.Precondition;
 import dev.sessionstore.spi.StorageBackend;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-/** Forwards every call; broken backends override the one thing they get wrong. */
-abstract class ForwardingBackend implements StorageBackend {
-  final StorageBackend delegate;
+/**
+ * A backend that forwards every call to another one. Extend it to write a decorator that
+ * changes one operation, for example a deliberately broken backend that checks the kit catches
+ * a bug, or a wrapper that loses a write.
+ */
+public abstract class ForwardingBackend implements StorageBackend {
+  private final StorageBackend delegate;
 
-  ForwardingBackend(StorageBackend delegate) {
-    this.delegate = delegate;
+  /** Forwards to {@code delegate}. */
+  protected ForwardingBackend(StorageBackend delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /** The backend every call goes to. */
+  public final StorageBackend delegate() {
+    return delegate;
   }
 
   @Override
@@ -55,5 +66,10 @@ abstract class ForwardingBackend implements StorageBackend {
   @Override
   public List<String> list(String prefix) {
     return delegate.list(prefix);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
   }
 }
