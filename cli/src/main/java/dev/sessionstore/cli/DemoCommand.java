@@ -106,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
     String id = temporary ? "demo" : "demo-" + Long.toString(System.currentTimeMillis(), 36);
     String logKey = "sessions/" + id + "/messages.jsonl";
     out.println("sessionstore demo: the \"lost clear\" and how the store heals it");
-    out.println("store:   " + uri + (temporary ? "  (temporary, deleted at the end)" : ""));
+    out.println("store:   " + Stores.redacted(uri) + (temporary ? "  (temporary, deleted at the end)" : ""));
     out.println("session: " + id);
 
     List<Message> sent = new ArrayList<>();

@@ -15,9 +15,19 @@ final class Stores {
     try {
       return SessionStore.builder().uri(uri).healListener(listener).build();
     } catch (BackendDiscoveryException | IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), option + " " + uri + ": "
+      throw new ParameterException(spec.commandLine(), option + " " + redacted(uri) + ": "
           + Main.describe(e));
     }
+  }
+
+  /**
+   * The URI as it may be printed: values of options that look like secrets (password, secret,
+   * token, credential) and the password of a {@code user:password@} part are masked.
+   */
+  static String redacted(String uri) {
+    return uri
+        .replaceAll("(?i)([?&;][^=&;]*(?:password|secret|token|credential)[^=&;]*=)[^&;]*", "$1***")
+        .replaceAll("(//[^/:@?#]*:)[^/@?#]*@", "$1***@");
   }
 
   static SessionStore open(StorageBackend backend, HealListener listener) {

@@ -69,10 +69,12 @@ final class VerifyCommand implements Callable<Integer> {
       VerifyKit.USED.add(VerifyKit.freshUri.apply(0));
       probe.list(""); // fail early, with the backend's own message, if the store is unreachable
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--store " + uri + ": " + Main.describe(e));
+      throw new ParameterException(spec.commandLine(),
+          "--store " + Stores.redacted(uri) + ": " + Main.describe(e));
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.println("verifying the backend for " + uri + " against the conformance kit ...");
+    out.println("verifying the backend for " + Stores.redacted(uri)
+        + " against the conformance kit ...");
     Results results;
     try {
       results = launch(selectors());
@@ -144,7 +146,8 @@ final class VerifyCommand implements Callable<Integer> {
       // Another installed backend with named stores, as mem:NAME: a new name per test.
       return n -> named.group(1) + ":" + named.group(2) + "-verify-" + run + "-" + n;
     }
-    throw new ParameterException(spec.commandLine(), "--store " + uri + ": verify does not know"
+    throw new ParameterException(spec.commandLine(), "--store " + Stores.redacted(uri)
+        + ": verify does not know"
         + " how to make a fresh, empty store for this URI (it knows file:, mem:, jdbc:, s3:"
         + " and scheme:NAME)");
   }
@@ -153,7 +156,8 @@ final class VerifyCommand implements Callable<Integer> {
     try {
       return Path.of(URI.create(uri));
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--store " + uri + ": " + Main.describe(e));
+      throw new ParameterException(spec.commandLine(),
+          "--store " + Stores.redacted(uri) + ": " + Main.describe(e));
     }
   }
 
@@ -166,8 +170,8 @@ final class VerifyCommand implements Callable<Integer> {
           b.delete(name);
         }
       } catch (RuntimeException e) {
-        spec.commandLine().getErr().println("note: could not clean up " + used + ": "
-            + Main.describe(e));
+        spec.commandLine().getErr().println("note: could not clean up "
+            + Stores.redacted(used) + ": " + Main.describe(e));
       }
     }
     if (uri.toLowerCase(Locale.ROOT).startsWith("file:")) {

@@ -219,6 +219,27 @@ class JarTest {
   }
 
   @Test
+  void secretsInAStoreUriAreNeverPrinted() throws Exception {
+    // Nothing listens on port 1: opening fails, and the message names the store.
+    Run s3 = run("list", "--store", "s3://bucket/p?endpoint=http://127.0.0.1:1&region=us-east-1"
+        + "&pathStyle=true&accessKeyId=AKIDPUBLIC&secretAccessKey=TOPSECRET1&sessionToken=TOPSECRET2");
+    assertTrue(s3.exit() != 0, s3.out() + s3.err());
+    assertTrue(s3.err().contains("bucket"), s3.err());
+    assertFalse((s3.out() + s3.err()).contains("TOPSECRET"), s3.out() + s3.err());
+    s3.assertNoStackTrace();
+
+    Run pg = run("list", "--store",
+        "jdbc:postgresql://127.0.0.1:1/none?user=u&password=TOPSECRET3");
+    assertTrue(pg.exit() != 0, pg.out() + pg.err());
+    assertFalse((pg.out() + pg.err()).contains("TOPSECRET"), pg.out() + pg.err());
+
+    assertEquals("s3://b/p?accessKeyId=A&secretAccessKey=***&sessionToken=***",
+        Stores.redacted("s3://b/p?accessKeyId=A&secretAccessKey=x&sessionToken=y"));
+    assertEquals("jdbc:mariadb://u:***@h/db;password=***",
+        Stores.redacted("jdbc:mariadb://u:pw@h/db;password=z"));
+  }
+
+  @Test
   void badArguments_oneLineAndAHint_exitTwo() throws Exception {
     Run role = run("append", "--store", store("x"), "--session", "s", "--role", "robot", "hi");
     assertEquals(2, role.exit());
