@@ -132,7 +132,13 @@ final class S3Backend implements StorageBackend {
     String object = blobKey(key);
     try {
       ResponseBytes<GetObjectResponse> r = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object));
-      return Optional.of(new Blob(Formats.decodeBlob(object, r.asByteArray()), r.response().eTag()));
+      String etag = r.response().eTag();
+      if (etag == null || etag.isEmpty()) {
+        // the version is the ETag; without one no conditional replace could be correct
+        throw new StorageException("the S3 server returned blob '" + key + "' (" + object
+            + ") without an ETag; sessionstore needs S3-compatible ETags");
+      }
+      return Optional.of(new Blob(Formats.decodeBlob(object, r.asByteArray()), etag));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         return Optional.empty();

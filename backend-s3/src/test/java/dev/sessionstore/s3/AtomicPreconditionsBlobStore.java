@@ -1,10 +1,12 @@
 package dev.sessionstore.s3;
 
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.gaul.s3proxy.PutOptions2;
 import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.domain.Blob;
 import org.jclouds.blobstore.domain.BlobMetadata;
+import org.jclouds.blobstore.options.GetOptions;
 import org.jclouds.blobstore.options.PutOptions;
 import org.jclouds.blobstore.util.ForwardingBlobStore;
 
@@ -15,10 +17,14 @@ import org.jclouds.blobstore.util.ForwardingBlobStore;
  * Here every write takes one lock and re-checks the condition inside it, so the embedded server
  * has the atomicity the backend relies on (and the kit's races test the backend, not s3proxy).
  * A failed re-check is reported the way s3proxy maps it to 412: an {@link IllegalStateException}
- * whose message starts with {@code PreconditionFailed}.
+ * whose message starts with {@code PreconditionFailed}. Reads take the shared side of the same
+ * lock, because the {@code filesystem} store writes a blob's bytes and its ETag separately: a
+ * read in between saw an object without an ETag.
  */
 final class AtomicPreconditionsBlobStore extends ForwardingBlobStore {
-  private final ReentrantLock writes = new ReentrantLock();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Lock writes = lock.writeLock();
+  private final Lock reads = lock.readLock();
 
   AtomicPreconditionsBlobStore(BlobStore delegate) {
     super(delegate);
@@ -59,6 +65,31 @@ final class AtomicPreconditionsBlobStore extends ForwardingBlobStore {
       delegate().removeBlobs(container, names);
     } finally {
       writes.unlock();
+    }
+  }
+
+  @Override
+  public Blob getBlob(String container, String name) {
+    return getBlob(container, name, GetOptions.NONE);
+  }
+
+  @Override
+  public Blob getBlob(String container, String name, GetOptions options) {
+    reads.lock();
+    try {
+      return delegate().getBlob(container, name, options);
+    } finally {
+      reads.unlock();
+    }
+  }
+
+  @Override
+  public BlobMetadata blobMetadata(String container, String name) {
+    reads.lock();
+    try {
+      return delegate().blobMetadata(container, name);
+    } finally {
+      reads.unlock();
     }
   }
 
