@@ -18,16 +18,31 @@ import java.util.Set;
  * An HTTP forwarder on 127.0.0.1 that drops {@code If-Match} and {@code If-None-Match} from
  * every request: in front of a real S3 server it makes a server that ignores preconditions, as
  * some S3-compatible stores do. (The server behind it must not check signatures, since the
- * dropped headers were signed.)
+ * dropped headers were signed.) {@link #withoutResponseEtags} instead forwards requests whole
+ * and drops the {@code ETag} of every response.
  */
 final class PreconditionStrippingProxy implements AutoCloseable {
   private static final Set<String> DROPPED = Set.of(
       "if-match", "if-none-match", "host", "connection", "content-length", "expect", "upgrade",
       "transfer-encoding");
+  private static final Set<String> HOP_BY_HOP = Set.of(
+      "host", "connection", "content-length", "expect", "upgrade", "transfer-encoding");
   private final HttpServer server;
   private final HttpClient client = HttpClient.newHttpClient();
 
   PreconditionStrippingProxy(URI target) throws IOException {
+    this(target, DROPPED, DROPPED);
+  }
+
+  /** A server whose responses carry no ETag, as a broken S3-compatible store might. */
+  static PreconditionStrippingProxy withoutResponseEtags(URI target) throws IOException {
+    Set<String> response = new java.util.HashSet<>(HOP_BY_HOP);
+    response.add("etag");
+    return new PreconditionStrippingProxy(target, HOP_BY_HOP, Set.copyOf(response));
+  }
+
+  private PreconditionStrippingProxy(URI target, Set<String> droppedRequest,
+      Set<String> droppedResponse) throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", exchange -> {
       try (exchange) {
@@ -43,7 +58,7 @@ final class PreconditionStrippingProxy implements AutoCloseable {
                 ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(body));
         for (Map.Entry<String, List<String>> h : exchange.getRequestHeaders().entrySet()) {
-          if (!DROPPED.contains(h.getKey().toLowerCase())) {
+          if (!droppedRequest.contains(h.getKey().toLowerCase())) {
             for (String v : h.getValue()) {
               req.header(h.getKey(), v);
             }
@@ -57,7 +72,7 @@ final class PreconditionStrippingProxy implements AutoCloseable {
           throw new IOException(e);
         }
         resp.headers().map().forEach((k, vs) -> {
-          if (!DROPPED.contains(k.toLowerCase()) && !k.startsWith(":")) {
+          if (!droppedResponse.contains(k.toLowerCase()) && !k.startsWith(":")) {
             exchange.getResponseHeaders().put(k, vs);
           }
         });

@@ -262,6 +262,26 @@ class S3BackendTest {
   // ------------------------------------------------------------------ opening
 
   @Test
+  void get_aServerThatSendsNoEtagIsAClearError() throws Exception {
+    try (EmbeddedS3 lax = EmbeddedS3.unauthenticated();
+        PreconditionStrippingProxy proxy =
+            PreconditionStrippingProxy.withoutResponseEtags(lax.endpoint())) {
+      String bkt = lax.newBucket();
+      try (StorageBackend direct = S3Storage.open(EmbeddedS3.uri(lax.endpoint(), bkt, "p"))) {
+        direct.put("sessions/s/.meta.json", "{}".getBytes(StandardCharsets.UTF_8),
+            Precondition.absent());
+      }
+      try (S3Client c = EmbeddedS3.client(proxy.endpoint());
+          StorageBackend viaProxy = S3Storage.builder().client(c).bucket(bkt).prefix("p")
+              .verifyConditionalWrites(false).build()) {
+        StorageException e = assertThrows(StorageException.class,
+            () -> viaProxy.get("sessions/s/.meta.json"));
+        assertTrue(e.getMessage().contains("without an ETag"), e.getMessage());
+      }
+    }
+  }
+
+  @Test
   void probe_refusesAServerThatIgnoresPreconditions() throws Exception {
     try (EmbeddedS3 lax = EmbeddedS3.unauthenticated();
         PreconditionStrippingProxy proxy = new PreconditionStrippingProxy(lax.endpoint())) {
