@@ -2,6 +2,7 @@ package dev.sessionstore.s3;
 
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.gaul.s3proxy.PutOptions2;
 import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.domain.Blob;
@@ -37,35 +38,28 @@ final class AtomicPreconditionsBlobStore extends ForwardingBlobStore {
 
   @Override
   public String putBlob(String container, Blob blob, PutOptions options) {
-    writes.lock();
-    try {
+    return under(writes, () -> {
       if (options instanceof PutOptions2 conditional) {
         check(container, blob.getMetadata().getName(), conditional);
       }
       return delegate().putBlob(container, blob, options);
-    } finally {
-      writes.unlock();
-    }
+    });
   }
 
   @Override
   public void removeBlob(String container, String name) {
-    writes.lock();
-    try {
+    under(writes, () -> {
       delegate().removeBlob(container, name);
-    } finally {
-      writes.unlock();
-    }
+      return null;
+    });
   }
 
   @Override
   public void removeBlobs(String container, Iterable<String> names) {
-    writes.lock();
-    try {
+    under(writes, () -> {
       delegate().removeBlobs(container, names);
-    } finally {
-      writes.unlock();
-    }
+      return null;
+    });
   }
 
   @Override
@@ -75,21 +69,20 @@ final class AtomicPreconditionsBlobStore extends ForwardingBlobStore {
 
   @Override
   public Blob getBlob(String container, String name, GetOptions options) {
-    reads.lock();
-    try {
-      return delegate().getBlob(container, name, options);
-    } finally {
-      reads.unlock();
-    }
+    return under(reads, () -> delegate().getBlob(container, name, options));
   }
 
   @Override
   public BlobMetadata blobMetadata(String container, String name) {
-    reads.lock();
+    return under(reads, () -> delegate().blobMetadata(container, name));
+  }
+
+  private static <T> T under(Lock lock, Supplier<T> op) {
+    lock.lock();
     try {
-      return delegate().blobMetadata(container, name);
+      return op.get();
     } finally {
-      reads.unlock();
+      lock.unlock();
     }
   }
 
