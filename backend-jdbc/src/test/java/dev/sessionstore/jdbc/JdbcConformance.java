@@ -1,19 +1,15 @@
 package dev.sessionstore.jdbc;
 
-import dev.sessionstore.conformance.ConformanceKit;
+import dev.sessionstore.conformance.LocationConformanceKit;
 import dev.sessionstore.spi.StorageBackend;
-import java.util.IdentityHashMap;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 
 /**
  * Runs the conformance kit on one database: each backend the kit asks for gets its own random
  * table prefix (so it starts empty), and the tables are dropped after every test.
  */
-abstract class JdbcConformance extends ConformanceKit {
+abstract class JdbcConformance extends LocationConformanceKit<String> {
   private TestDb db;
-  private final Map<StorageBackend, String> prefixes = new IdentityHashMap<>();
 
   /** The database to use; called once per test. */
   abstract TestDb database();
@@ -26,30 +22,13 @@ abstract class JdbcConformance extends ConformanceKit {
   }
 
   @Override
-  protected StorageBackend createBackend() {
-    TestDb d = db();
-    String prefix = d.newPrefix();
-    StorageBackend b = d.open(prefix);
-    synchronized (prefixes) {
-      prefixes.put(b, prefix);
-    }
-    return b;
+  protected String newLocation() {
+    return db().newPrefix();
   }
 
   @Override
-  protected Optional<StorageBackend> openSecondInstance(StorageBackend backend) {
-    String prefix;
-    synchronized (prefixes) {
-      prefix = prefixes.get(backend);
-    }
-    if (prefix == null) {
-      throw new IllegalArgumentException("not a backend made by createBackend(): " + backend);
-    }
-    StorageBackend b = db().open(prefix);
-    synchronized (prefixes) {
-      prefixes.put(b, prefix);
-    }
-    return Optional.of(b);
+  protected StorageBackend openLocation(String prefix) {
+    return db().open(prefix);
   }
 
   @AfterEach
@@ -61,9 +40,6 @@ abstract class JdbcConformance extends ConformanceKit {
     }
     if (d != null) {
       d.close();
-    }
-    synchronized (prefixes) {
-      prefixes.clear();
     }
   }
 }

@@ -64,6 +64,9 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  *
+ * <p>A backend opened from a location (a directory, a URI) can extend {@link
+ * LocationConformanceKit} instead and get its second instances for free.
+ *
  * <p>Tests are grouped by {@link Nested} classes and named {@code tier_area_rule}. A {@code
  * required_} test never skips. An {@code optional_} test skips only when the backend does not
  * declare the {@link Capability} it needs or {@link #openSecondInstance} returns empty, and the
