@@ -237,6 +237,9 @@ final class S3Backend implements StorageBackend {
     List<String> manifests = new ArrayList<>();
     requests.list(prefix, false, page -> {
       for (S3Object o : page.contents()) {
+        if (o.key().endsWith("/")) {
+          continue; // a directory marker of a file-system-backed server, not an object of ours
+        }
         // manifests go last, so a half-done delete never shows a stale batch as live
         (o.key().endsWith(LOG_SUFFIX + S3Logs.MANIFEST_NAME) ? manifests : first).add(o.key());
       }
