@@ -221,6 +221,8 @@ final class S3Backend implements StorageBackend {
 
   @Override
   public boolean delete(String key) {
+    // a compaction of ours finishing after the listing below would leave a segment behind
+    logs.awaitCompactions();
     if (key != null && key.endsWith("/")) {
       Keys.requireValidPrefix(key);
       logs.forget(root + key);

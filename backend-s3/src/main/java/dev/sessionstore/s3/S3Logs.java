@@ -301,6 +301,7 @@ final class S3Logs {
   LogSlice read(String log, long fromSeq) {
     long from = Math.max(1, fromSeq);
     Scan scan = scanWithRetry(log, true, from);
+    maybeCompact(log, view(log)); // a log other writers left uncompacted gets compacted too
     List<LogRecord> out = new ArrayList<>();
     long through = scan.m().through();
     for (int i = 0; i < scan.m().parts().size(); i++) {

@@ -190,7 +190,8 @@ class S3BackendTest {
     assertEquals(List.of(LOG + "!log/trim"), objects());
 
     assertThrows(ConflictException.class, () -> b.append(LOG, 5, List.of(rec("stale"))));
-    assertEquals(List.of(LOG + "!log/trim"), objects(), "the stale batch was never written");
+    assertEquals(List.of(LOG + "!log/trim"), objects(),
+        "the stale batch was taken away again (no reader ever showed it)");
     LogSlice s = second().read(LOG, 1);
     assertEquals(List.of(), s.records());
     assertEquals(5, s.lastSeq());
