@@ -389,12 +389,28 @@ final class S3Logs {
           doomed.add(name);
         }
       }
-      s3.deleteQuietly(keys(log, new ArrayList<>(new LinkedHashSet<>(doomed))),
-          "trim log '" + log + "'");
+      collect(log, new ArrayList<>(new LinkedHashSet<>(doomed)));
       return;
     }
     throw new StorageException(
         "trim of log '" + log + "' gave up after " + MAX_ATTEMPTS + " contended attempts");
+  }
+
+  /**
+   * Deletes what a trim left below its trim point, on the background thread: the trim is
+   * durable once its manifest is, and readers already skip these objects.
+   */
+  private void collect(String log, List<String> names) {
+    if (names.isEmpty()) {
+      return;
+    }
+    List<String> keys = keys(log, names);
+    Runnable delete = () -> s3.deleteQuietly(keys, "trim log '" + log + "'");
+    try {
+      compactor.execute(delete);
+    } catch (RejectedExecutionException e) {
+      delete.run(); // closing: delete now
+    }
   }
 
   // ---------------------------------------------------------------- compaction
@@ -501,7 +517,7 @@ final class S3Logs {
     return p.last() - Math.max(p.first(), m.through() + 1) + 1;
   }
 
-  /** Waits until the background compactions submitted so far have finished (tests). */
+  /** Waits until the background compactions and deletes submitted so far have finished. */
   void awaitCompactions() {
     try {
       compactor.submit(() -> {}).get();
