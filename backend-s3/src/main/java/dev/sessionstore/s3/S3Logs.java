@@ -55,6 +55,9 @@ final class S3Logs {
   static final String MANIFEST_NAME = "trim";
   static final String META_LAST = "last-seq";
   static final String META_WRITE_ID = "write-id";
+  /** The manifest's base and version, also in its metadata so that a HEAD can check them. */
+  static final String META_BASE = "base";
+  static final String META_VERSION = "version";
   /** How many consumed batches a manifest lists, for writers checking whether theirs was. */
   static final int RECENT = 64;
   private static final int MAX_ATTEMPTS = 10;
@@ -74,7 +77,7 @@ final class S3Logs {
 
   /** What a view knows, copied: the manifest, the chain above its base, the high-water mark. */
   record Snap(Manifest m, boolean manifestKnown, List<ChainRef> chain, long high,
-      boolean complete, List<String> listed) {}
+      boolean complete, List<String> listed, boolean outdated) {}
 
   /** A fetched object with the ETag it was fetched under. */
   private record Fetched(Batch batch, String etag) {}
@@ -103,6 +106,8 @@ final class S3Logs {
     private final TreeMap<Long, ChainRef> chain = new TreeMap<>();
     private long high = -1;
     private List<String> listed = List.of();
+    /** A newer manifest exists than {@code m} (seen by its ETag only). */
+    private boolean outdated;
 
     synchronized void observe(Manifest next) {
       if (manifestKnown && next.version() < m.version()) {
@@ -110,6 +115,7 @@ final class S3Logs {
       }
       m = next;
       manifestKnown = true;
+      outdated = false;
       chain.headMap(next.base(), true).clear();
       high = Math.max(high, next.lastSeq());
     }
@@ -132,6 +138,11 @@ final class S3Logs {
       }
       high = scannedHigh;
       listed = List.copyOf(names);
+      outdated = false;
+    }
+
+    synchronized void markOutdated() {
+      outdated = true;
     }
 
     /** Something contradicted this view (a lost race): the next use scans first. */
@@ -150,8 +161,8 @@ final class S3Logs {
         run.add(c);
         next = c.last() + 1;
       }
-      boolean complete = manifestKnown && next - 1 == Math.max(high, m.base());
-      return new Snap(m, manifestKnown, List.copyOf(run), high, complete, listed);
+      boolean complete = manifestKnown && !outdated && next - 1 == Math.max(high, m.base());
+      return new Snap(m, manifestKnown, List.copyOf(run), high, complete, listed, outdated);
     }
   }
 
@@ -201,7 +212,7 @@ final class S3Logs {
     }
     Batch mine = new Batch(firstSeq, last, List.copyOf(copies));
     cache.put(key, etag, mine);
-    confirm(log, view, s.m(), mine, etag);
+    confirm(log, view, s, mine, etag);
     view.observeBatch(new ChainRef(firstSeq, last, etag));
     maybeCompact(log, view);
   }
@@ -211,11 +222,26 @@ final class S3Logs {
    * if a stale writer (us) reused a seq freed by a trim or compaction, and StorageException if
    * that cannot be told (our batch may have been consumed in the few milliseconds between).
    */
-  private void confirm(String log, View view, Manifest before, Batch mine, String etag) {
+  private void confirm(String log, View view, Snap known, Batch mine, String etag) {
     long f = mine.first();
+    Manifest before = known.m(); // its base is below f: it was read when the log was at f - 1
     Manifest after = null;
     if (!before.exists() && f == 1) {
       after = createManifest(log, mine.last()); // a new log gets its manifest with seq 1
+    } else if (before.exists() && !known.outdated()) {
+      // HEAD is enough: the ETag says whether the manifest changed, its metadata its base
+      Optional<HeadObjectResponse> h = s3.head(manifestKey(log), "append to log '" + log + "'");
+      if (h.isPresent()) {
+        if (sameEtag(h.get().eTag(), before.etag())) {
+          return;
+        }
+        long base = number(h.get().metadata().get(META_BASE));
+        long version = number(h.get().metadata().get(META_VERSION));
+        if (version >= before.version() && base >= 0 && base < f) {
+          view.markOutdated(); // fetched when it is needed: next append, trim or compaction
+          return;
+        }
+      }
     }
     if (after == null) {
       after = readManifest(log);
@@ -247,6 +273,14 @@ final class S3Logs {
     view.markStale();
     throw new StorageException("append to log '" + log + "' at seq " + f + ": outcome unknown,"
         + " the log was trimmed through seq " + after.through() + " meanwhile; re-read the log");
+  }
+
+  private static long number(@Nullable String text) {
+    try {
+      return text == null ? -1 : Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private ConflictException stale(String log, View view, String key, long f, Manifest after) {
@@ -665,7 +699,9 @@ final class S3Logs {
    * null); returns the new ETag, or null if it moved. */
   private @Nullable String writeManifest(String log, Manifest next, @Nullable String expectedEtag) {
     return s3.putConditional(manifestKey(log), Formats.encodeManifest(next), "application/json",
-        Map.of(), expectedEtag, "write the manifest of log '" + log + "'");
+        Map.of(META_BASE, Long.toString(next.base()), META_VERSION,
+            Long.toString(next.version())),
+        expectedEtag, "write the manifest of log '" + log + "'");
   }
 
   private static Manifest withRecent(Manifest m, long through, long base, long lastSeq,

@@ -108,7 +108,7 @@ class S3LogTest {
   // ------------------------------------------------------------------ requests per operation
 
   @Test
-  void append_isOneConditionalPutThenOneReadOfTheManifest() {
+  void append_isOneConditionalPutThenOneHeadOfTheManifest() {
     RequestLog calls = new RequestLog();
     S3Backend b = open(calls, NO_COMPACTION);
     assertEquals(0, b.read(LOG, 1).lastSeq());
@@ -119,7 +119,7 @@ class S3LogTest {
     for (int i = 2; i <= 6; i++) {
       mark = calls.size();
       b.append(LOG, i, List.of(rec("m" + i)));
-      assertEquals(List.of("PutObject " + batch(i), "GetObject trim"), names(calls.since(mark)));
+      assertEquals(List.of("PutObject " + batch(i), "HeadObject trim"), names(calls.since(mark)));
     }
     assertEquals(List.of("a", "m2", "m3", "m4", "m5", "m6"), texts(b.read(LOG, 1)));
   }
@@ -239,7 +239,7 @@ class S3LogTest {
     S3Backend b = open(new RequestLog(), NO_COMPACTION);
     a.read(LOG, 1);
     a.append(LOG, 1, List.of(rec("a1")));
-    RequestLog.Pause check = aCalls.pauseAt(RequestLog.is("GetObject", "!log/trim"));
+    RequestLog.Pause check = aCalls.pauseAt(RequestLog.is("HeadObject", "!log/trim"));
     Future<?> append = threads.submit(() -> a.append(LOG, 2, List.of(rec("a2"))));
     check.awaitReached(); // a's batch 2 is written, its check not yet sent
     assertEquals(List.of("a1", "a2"), texts(b.read(LOG, 1)));
