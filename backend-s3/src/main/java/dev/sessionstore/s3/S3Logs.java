@@ -53,7 +53,6 @@ final class S3Logs {
   private static final Logger LOG = LoggerFactory.getLogger(S3Logs.class);
   static final String LOG_SUFFIX = "!log/";
   static final String MANIFEST_NAME = "trim";
-  static final String META_LAST = "last-seq";
   static final String META_WRITE_ID = "write-id";
   /** The manifest's base and version, also in its metadata so that a HEAD can check them. */
   static final String META_BASE = "base";
@@ -198,17 +197,18 @@ final class S3Logs {
     for (byte[] r : records) {
       copies.add(Arrays.copyOf(r, r.length));
     }
-    String etag = s3.putConditional(key, Formats.encodeBatch(firstSeq, last, id, copies),
-        "application/x-ndjson", Map.of(META_LAST, Long.toString(last), META_WRITE_ID, id),
-        null, what);
+    // no metadata and no content type: every header is work for the server on the hot path
+    String etag = s3.putConditional(key, Formats.encodeBatch(firstSeq, last, id, copies), null,
+        Map.of(), null, what);
     if (etag == null) {
-      // The SDK retries a request whose answer was lost; if the object is ours, we won.
-      Optional<HeadObjectResponse> now = s3.head(key, what);
-      if (now.isEmpty() || !id.equals(now.get().metadata().get(META_WRITE_ID))) {
+      // The SDK retries a request whose answer was lost; if the object is ours (its header
+      // line carries our id), the first attempt won.
+      Optional<ResponseBytes<GetObjectResponse>> now = s3.get(key, what);
+      if (now.isEmpty() || !ours(now.get().asByteArray(), id)) {
         view.markStale();
         throw new ConflictException("log '" + log + "': seq " + firstSeq + " is already taken");
       }
-      etag = now.get().eTag();
+      etag = now.get().response().eTag();
     }
     Batch mine = new Batch(firstSeq, last, List.copyOf(copies));
     cache.put(key, etag, mine);
@@ -273,6 +273,16 @@ final class S3Logs {
     view.markStale();
     throw new StorageException("append to log '" + log + "' at seq " + f + ": outcome unknown,"
         + " the log was trimmed through seq " + after.through() + " meanwhile; re-read the log");
+  }
+
+  /** Whether a batch object's header line carries this write id. */
+  private static boolean ours(byte[] body, String id) {
+    int end = 0;
+    while (end < body.length && body[end] != '\n') {
+      end++;
+    }
+    return new String(body, 0, end, java.nio.charset.StandardCharsets.UTF_8)
+        .contains("\"id\":\"" + id + "\"");
   }
 
   private static long number(@Nullable String text) {
@@ -354,7 +364,7 @@ final class S3Logs {
     long seq = b.first();
     for (byte[] r : b.records()) {
       if (seq >= from) {
-        out.add(new LogRecord(seq, r));
+        out.add(new LogRecord(seq, r.clone())); // the cache keeps the original
       }
       seq++;
     }

@@ -72,13 +72,17 @@ final class S3Requests {
    * If-Match}. Returns the new ETag, or null when the precondition failed (412, 409, or 404 for
    * an If-Match on a missing object).
    */
-  @Nullable String putConditional(String key, byte[] body, String contentType,
+  @Nullable String putConditional(String key, byte[] body, @Nullable String contentType,
       Map<String, String> metadata, @Nullable String ifMatch, String what) {
     PutObjectRequest.Builder b = PutObjectRequest.builder()
         .bucket(bucket)
-        .key(key)
-        .contentType(contentType)
-        .metadata(metadata);
+        .key(key);
+    if (contentType != null) {
+      b.contentType(contentType);
+    }
+    if (!metadata.isEmpty()) {
+      b.metadata(metadata);
+    }
     if (ifMatch == null) {
       b.ifNoneMatch("*");
     } else {
