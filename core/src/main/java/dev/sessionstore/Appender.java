@@ -74,6 +74,9 @@ final class Appender {
 
   void requireWritable() {
     if (view.openVikingFormat) {
+      view.reconcile(true, true); // imported since this handle looked?
+    }
+    if (view.openVikingFormat) {
       throw new ImportRequiredException("session '" + id + "' is in OpenViking's format; import"
           + " it once with SessionStore.importSession(\"" + id + "\") (CLI: sessionstore import)"
           + " before writing to it");

@@ -136,7 +136,10 @@ public final class SessionStore implements AutoCloseable {
   }
 
   /**
-   * Reports what reconciling session {@code id} would repair, without writing anything.
+   * Checks session {@code id} deeply without writing anything: what a reconcile would repair,
+   * plus damage a reconcile does not look at — every archive's marker against its messages,
+   * duplicated or unreadable archive lines, gaps and duplicates in the live log, messages both
+   * live and archived, archives without marker. Each problem names the key and what is wrong.
    *
    * @throws SessionNotFoundException if it does not exist
    */
@@ -145,7 +148,24 @@ public final class SessionStore implements AutoCloseable {
     if (!exists(id)) {
       throw new SessionNotFoundException("session '" + id + "' does not exist");
     }
-    return new Session(this, id).inspect();
+    return new SessionChecker(this, id).check();
+  }
+
+  /**
+   * Repairs what {@link #check} finds, as far as the stored data decides it without guessing:
+   * reconciles; rebuilds a missing or disagreeing marker from its archive's messages; removes
+   * exact duplicate lines from an archive. Everything it changes is first copied under the
+   * session's {@code quarantine/}; nothing is deleted. The report lists what is still wrong.
+   *
+   * @throws SessionNotFoundException if it does not exist
+   */
+  public HealReport repair(String id) {
+    SessionLayout.requireValidId(id);
+    if (!exists(id)) {
+      throw new SessionNotFoundException("session '" + id + "' does not exist");
+    }
+    sessions.remove(id); // a handle someone holds stays valid; its next read catches up
+    return new SessionChecker(this, id).repair();
   }
 
   /** The backend this store works on (for tools that copy or inspect raw storage). */
@@ -176,10 +196,7 @@ public final class SessionStore implements AutoCloseable {
       throw new SessionNotFoundException("session '" + id + "' does not exist");
     }
     ImportReport report = new SessionImporter(this, id).run();
-    Session cached = sessions.remove(id);
-    if (cached != null) {
-      cached.forget();
-    }
+    sessions.remove(id); // a handle someone holds reconciles before its next write
     return report;
   }
 

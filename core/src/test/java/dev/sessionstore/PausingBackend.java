@@ -6,6 +6,8 @@ import dev.sessionstore.spi.LogSlice;
 import dev.sessionstore.spi.Precondition;
 import dev.sessionstore.spi.StorageBackend;
 import dev.sessionstore.spi.StorageException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -23,6 +25,8 @@ final class PausingBackend implements StorageBackend {
   private volatile BiPredicate<String, String> pauseAfter = (op, key) -> false;
   private volatile BiPredicate<String, String> failAfter = (op, key) -> false;
   final CountDownLatch reached = new CountDownLatch(1);
+  /** Every call, as {@code op key} (and {@code read log from} for reads), in order. */
+  final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   private final CountDownLatch resume = new CountDownLatch(1);
 
   PausingBackend(StorageBackend delegate) {
@@ -52,6 +56,7 @@ final class PausingBackend implements StorageBackend {
   }
 
   private void after(String op, String key) {
+    calls.add(op + " " + key);
     if (failAfter.test(op, key)) {
       failAfter = (o, k) -> false;
       throw new StorageException("connection reset (the " + op + " of " + key + " reached storage)");
@@ -98,7 +103,7 @@ final class PausingBackend implements StorageBackend {
   @Override
   public LogSlice read(String log, long fromSeq) {
     LogSlice s = delegate.read(log, fromSeq);
-    after("read", log);
+    after("read", log + " from " + fromSeq);
     return s;
   }
 
