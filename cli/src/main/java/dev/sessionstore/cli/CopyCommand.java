@@ -1,5 +1,6 @@
 package dev.sessionstore.cli;
 
+import dev.sessionstore.SessionLayout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sessionstore.SessionStore;
@@ -178,11 +179,28 @@ final class CopyCommand implements Callable<Integer> {
   }
 
   static String metaKey(String id) {
-    return "sessions/" + id + "/.meta.json";
+    return SessionLayout.meta(id);
+  }
+
+  /** Whether {@code key} is the messages of an archive, by the session layout. */
+  static boolean isArchiveMessages(String key) {
+    return archiveKey(key, "messages.jsonl");
+  }
+
+  static boolean isMarker(String key) {
+    return archiveKey(key, ".done");
+  }
+
+  private static boolean archiveKey(String key, String file) {
+    String[] p = key.split("/");
+    return p.length == 5 && (p[0] + "/").equals(SessionLayout.SESSIONS)
+        && SessionLayout.history(p[1]).equals(p[0] + "/" + p[1] + "/" + p[2] + "/")
+        && SessionLayout.archiveNumber(p[3]).isPresent()
+        && key.equals(SessionLayout.history(p[1]) + p[3] + "/" + file);
   }
 
   static String logKey(String id) {
-    return "sessions/" + id + "/messages.jsonl";
+    return SessionLayout.log(id);
   }
 
   /** Everything stored for one session: blobs by key, the live records and the high-water. */
@@ -193,7 +211,7 @@ final class CopyCommand implements Callable<Integer> {
 
     static Snapshot of(StorageBackend b, String id) {
       Snapshot s = new Snapshot();
-      s.walk(b, "sessions/" + id + "/", logKey(id));
+      s.walk(b, SessionLayout.root(id), logKey(id));
       LogSlice slice = b.read(logKey(id), 1);
       s.live = slice.records();
       s.lastSeq = slice.lastSeq();
@@ -225,7 +243,7 @@ final class CopyCommand implements Callable<Integer> {
     Map<Long, byte[]> archivedRecords() {
       Map<Long, byte[]> out = new HashMap<>();
       for (Map.Entry<String, byte[]> e : blobs.entrySet()) {
-        if (!e.getKey().matches(".*/history/archive_\\d+/messages\\.jsonl")) {
+        if (!isArchiveMessages(e.getKey())) {
           continue;
         }
         for (String line : new String(e.getValue(), StandardCharsets.UTF_8).split("\n")) {
@@ -246,7 +264,7 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     String describe() {
-      long archives = blobs.keySet().stream().filter(k -> k.endsWith("/.done")).count();
+      long archives = blobs.keySet().stream().filter(CopyCommand::isMarker).count();
       return archives + " archive" + (archives == 1 ? "" : "s") + ", " + blobs.size()
           + " blobs, " + live.size() + " live, last seq " + lastSeq;
     }

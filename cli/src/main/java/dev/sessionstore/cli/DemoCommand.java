@@ -1,5 +1,6 @@
 package dev.sessionstore.cli;
 
+import dev.sessionstore.SessionLayout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sessionstore.ArchiveInfo;
@@ -104,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
   private void runDemo(String uri, boolean temporary) {
     // On a store the user named, a fresh id so that earlier runs do not interfere.
     String id = temporary ? "demo" : "demo-" + Long.toString(System.currentTimeMillis(), 36);
-    String logKey = "sessions/" + id + "/messages.jsonl";
+    String logKey = SessionLayout.log(id);
     out.println("sessionstore demo: the \"lost clear\" and how the store heals it");
     out.println("store:   " + Stores.redacted(uri) + (temporary ? "  (temporary, deleted at the end)" : ""));
     out.println("session: " + id);

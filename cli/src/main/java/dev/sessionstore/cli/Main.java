@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       ShowCommand.class,
       ListCommand.class,
       CheckCommand.class,
+      ImportCommand.class,
       CopyCommand.class,
       VerifyCommand.class,
       CommandLine.HelpCommand.class

@@ -57,6 +57,7 @@ final class Render {
     if (r.metaRewritten()) {
       out.add("meta disagrees with archives and log (counters to rewrite)");
     }
+    out.addAll(r.problems());
     return out;
   }
 
