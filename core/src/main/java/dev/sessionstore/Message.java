@@ -78,7 +78,13 @@ public final class Message {
     return id;
   }
 
-  /** The role, for example {@code user} or {@code assistant}. */
+  /**
+   * The role, for example {@code user} or {@code assistant}. Roles are free-form: any non-blank
+   * string is stored verbatim (OpenViking writes {@code user} and {@code assistant}; agents add
+   * {@code system}, {@code tool} and their own).
+   *
+   * @return the role
+   */
   public String role() {
     return role;
   }
@@ -155,7 +161,13 @@ public final class Message {
       return this;
     }
 
-    /** Sets the role; required. */
+    /**
+     * Sets the role; required. Free-form: any non-blank string, stored verbatim (see {@link
+     * Message#role()}); blank is rejected by {@link #build()}.
+     *
+     * @param role for example {@code user}, {@code assistant}, {@code system} or {@code tool}
+     * @return this builder
+     */
     public Builder role(String role) {
       this.role = Objects.requireNonNull(role, "role");
       return this;

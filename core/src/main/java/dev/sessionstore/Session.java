@@ -65,7 +65,7 @@ public final class Session {
 
   /** Appends one message; see {@link #append(List)}. */
   public Message append(Message message) {
-    return append(List.of(message)).get(0);
+    return append(List.of(Objects.requireNonNull(message, "message"))).get(0);
   }
 
   /**
@@ -78,6 +78,10 @@ public final class Session {
    * @throws ContentionException if other writers won every retry
    */
   public List<Message> append(List<Message> messages) {
+    return store.timed(StoreObserver.APPEND, () -> appendBatch(messages));
+  }
+
+  private List<Message> appendBatch(List<Message> messages) {
     Objects.requireNonNull(messages, "messages");
     if (messages.isEmpty()) {
       return List.of();
@@ -108,6 +112,7 @@ public final class Session {
             backend.append(SessionKeys.log(id), first, records);
           } catch (ConflictException e) {
             tailStale = true;
+            store.observe(o -> o.conflictRetried(StoreObserver.APPEND));
             backoff(attempt);
             continue;
           } catch (RuntimeException e) {
@@ -134,7 +139,7 @@ public final class Session {
 
   /** The live messages, oldest first, after reconciling. */
   public List<Message> messages() {
-    return loadLocked(true).live;
+    return store.timed(StoreObserver.LOAD, () -> loadLocked(true).live);
   }
 
   /** Commits everything but the newest {@code keep} live messages, with no summary. */
@@ -158,6 +163,10 @@ public final class Session {
    * @throws ContentionException if other committers won every retry
    */
   public CommitResult commit(int keep, @Nullable Summarizer summarizer) {
+    return store.timed(StoreObserver.COMMIT, () -> commitOnce(keep, summarizer));
+  }
+
+  private CommitResult commitOnce(int keep, @Nullable Summarizer summarizer) {
     if (keep < 0) {
       throw new IllegalArgumentException("keep must be >= 0, was " + keep);
     }
@@ -176,6 +185,7 @@ public final class Session {
           backend.put(SessionKeys.archiveMessages(id, number), store.codec.encodeJsonl(archived),
               Precondition.absent());
         } catch (ConflictException e) {
+          store.observe(o -> o.conflictRetried(StoreObserver.COMMIT));
           backoff(attempt); // another committer took this number: reload and retry
           continue;
         }
@@ -241,7 +251,7 @@ public final class Session {
     if (tokenBudget < 0) {
       throw new IllegalArgumentException("tokenBudget must be >= 0, was " + tokenBudget);
     }
-    State st = loadLocked(true);
+    State st = store.timed(StoreObserver.LOAD, () -> loadLocked(true));
     String summary = st.newestMarker == null || !st.newestMarker.path("summary").isTextual()
         ? null
         : st.newestMarker.get("summary").asText();
@@ -260,7 +270,7 @@ public final class Session {
 
   /** The session's counters, derived from archives and live log after reconciling. */
   public SessionMeta meta() {
-    State st = loadLocked(true);
+    State st = store.timed(StoreObserver.LOAD, () -> loadLocked(true));
     String created = st.meta != null && st.meta.path("created_at").isTextual()
         ? st.meta.get("created_at").asText() : null;
     String updated = st.meta != null && st.meta.path("updated_at").isTextual()
@@ -285,7 +295,7 @@ public final class Session {
    * Opening and every read reconcile anyway; this is for tools.
    */
   public HealReport reconcile() {
-    return loadLocked(true).report;
+    return store.timed(StoreObserver.RECONCILE, () -> loadLocked(true).report);
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,7 @@ public final class SessionStore implements AutoCloseable {
   final int maxRetries;
   final TokenEstimator tokenEstimator;
   private final List<HealListener> listeners;
+  private final List<StoreObserver> observers;
   private final ConcurrentMap<String, Session> sessions = new ConcurrentHashMap<>();
 
   private SessionStore(Builder b, StorageBackend backend) {
@@ -46,6 +48,7 @@ public final class SessionStore implements AutoCloseable {
     this.maxRetries = b.maxRetries;
     this.tokenEstimator = b.tokenEstimator;
     this.listeners = List.copyOf(b.listeners);
+    this.observers = List.copyOf(b.observers);
   }
 
   /**
@@ -71,7 +74,10 @@ public final class SessionStore implements AutoCloseable {
   public Session session(String id) {
     SessionKeys.requireValidId(id);
     Session s = sessions.computeIfAbsent(id, k -> new Session(this, k));
-    s.open(true);
+    timed(StoreObserver.LOAD, () -> {
+      s.open(true);
+      return s;
+    });
     return s;
   }
 
@@ -86,7 +92,10 @@ public final class SessionStore implements AutoCloseable {
       throw new SessionNotFoundException("session '" + id + "' does not exist");
     }
     Session s = sessions.computeIfAbsent(id, k -> new Session(this, k));
-    s.open(false);
+    timed(StoreObserver.LOAD, () -> {
+      s.open(false);
+      return s;
+    });
     return s;
   }
 
@@ -131,7 +140,7 @@ public final class SessionStore implements AutoCloseable {
     if (!exists(id)) {
       throw new SessionNotFoundException("session '" + id + "' does not exist");
     }
-    return new Session(this, id).inspect();
+    return timed(StoreObserver.RECONCILE, () -> new Session(this, id).inspect());
   }
 
   /** The backend this store works on (for tools that copy or inspect raw storage). */
@@ -145,11 +154,47 @@ public final class SessionStore implements AutoCloseable {
         report.sessionId(), report.rule(), report.staleMessageIds().size(),
         report.staleThroughSeq(), report.rolledForwardArchives(), report.rolledBackArchives(),
         report.metaRewritten());
+    observe(o -> o.healed(report));
     for (HealListener l : listeners) {
       try {
         l.onHeal(report);
       } catch (RuntimeException e) {
         LOG.warn("heal listener {} threw", l, e);
+      }
+    }
+  }
+
+  /**
+   * Runs one public operation and tells the observers how long it took and how it ended; a
+   * {@link ContentionException} is also reported as contention.
+   */
+  <T> T timed(String op, Supplier<T> body) {
+    if (observers.isEmpty()) {
+      return body.get();
+    }
+    long start = System.nanoTime();
+    boolean ok = false;
+    try {
+      T result = body.get();
+      ok = true;
+      return result;
+    } catch (ContentionException e) {
+      observe(o -> o.contention(op));
+      throw e;
+    } finally {
+      long nanos = System.nanoTime() - start;
+      boolean success = ok;
+      observe(o -> o.operation(op, nanos, success));
+    }
+  }
+
+  /** Tells every observer something; an observer that throws is logged and skipped. */
+  void observe(java.util.function.Consumer<StoreObserver> call) {
+    for (StoreObserver o : observers) {
+      try {
+        call.accept(o);
+      } catch (RuntimeException e) {
+        LOG.warn("store observer {} threw", o, e);
       }
     }
   }
@@ -170,6 +215,7 @@ public final class SessionStore implements AutoCloseable {
     private @Nullable StorageBackend backend;
     private @Nullable String uri;
     private final List<HealListener> listeners = new ArrayList<>();
+    private final List<StoreObserver> observers = new ArrayList<>();
     private int maxMessageBytes = 1 << 20;
     private int maxJsonDepth = 64;
     private int maxRetries = 100;
@@ -193,6 +239,18 @@ public final class SessionStore implements AutoCloseable {
     /** Adds a listener told about every heal. */
     public Builder healListener(HealListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds an observer told the duration and outcome of every operation, every heal, every
+     * retried conflict and every contention failure; for metrics.
+     *
+     * @param observer the observer, for example Micrometer's from {@code sessionstore-metrics-micrometer}
+     * @return this builder
+     */
+    public Builder observer(StoreObserver observer) {
+      observers.add(Objects.requireNonNull(observer, "observer"));
       return this;
     }
 
