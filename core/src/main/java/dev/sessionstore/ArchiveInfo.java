@@ -26,7 +26,7 @@ public record ArchiveInfo(
     @Nullable String summary,
     @Nullable String createdAt) {
 
-  /** The summary, if one was stored. */
+  /** {@return the summary, if one was stored} */
   public Optional<String> summaryText() {
     return Optional.ofNullable(summary);
   }

@@ -28,14 +28,31 @@ public record HealReport(
     boolean metaRewritten,
     boolean repaired) {
 
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param sessionId the session
+   * @param rule which rule judged the live log
+   * @param staleMessageIds ids of live messages already covered by a completed archive, in order;
+   *     they were dropped from the live log
+   * @param staleThroughSeq the live log was trimmed through this seq (0 if nothing was stale)
+   * @param rolledForwardArchives archives that had their messages but no completion marker and were
+   *     completed
+   * @param rolledBackArchives archives without marker whose contents did not fit the archive chain,
+   *     and were deleted (their messages were still live)
+   * @param metaRewritten whether the stored counters disagreed with archives and log and were
+   *     rewritten
+   * @param repaired false for a dry run ({@link SessionStore#check}): nothing was written
+   */
   public HealReport {
     staleMessageIds = List.copyOf(staleMessageIds);
     rolledForwardArchives = List.copyOf(rolledForwardArchives);
     rolledBackArchives = List.copyOf(rolledBackArchives);
   }
 
-  /** Whether the session was consistent: nothing stale, no incomplete archive, meta agreed. */
+  /**
+   * {@return whether the session was consistent: nothing stale, no incomplete archive, meta agreed}
+   */
   public boolean clean() {
     return staleMessageIds.isEmpty()
         && rolledForwardArchives.isEmpty()

@@ -56,14 +56,19 @@ public final class Session {
     this.id = id;
   }
 
-  /** The session id. */
+  /** {@return the session id} */
   public String id() {
     return id;
   }
 
   // ---------------------------------------------------------------- public operations
 
-  /** Appends one message; see {@link #append(List)}. */
+  /**
+   * Appends one message; see {@link #append(List)}.
+   *
+   * @param message the message
+   * @return the message as stored, with its seq
+   */
   public Message append(Message message) {
     return append(List.of(Objects.requireNonNull(message, "message"))).get(0);
   }
@@ -74,6 +79,8 @@ public final class Session {
    * Idempotent per message id: a message whose id is already in the live log (a client retry
    * after a timeout) is not appended again; its stored seq is returned.
    *
+   * @param messages the messages, in order
+   * @return the messages as stored, with their seqs
    * @throws InvalidMessageException if a message is too large or too deep (nothing written)
    * @throws ContentionException if other writers won every retry
    */
@@ -137,17 +144,28 @@ public final class Session {
     }
   }
 
-  /** The live messages, oldest first, after reconciling. */
+  /** {@return the live messages, oldest first, after reconciling} */
   public List<Message> messages() {
     return store.timed(StoreObserver.LOAD, () -> loadLocked(true).live);
   }
 
-  /** Commits everything but the newest {@code keep} live messages, with no summary. */
+  /**
+   * Commits everything but the newest {@code keep} live messages, with no summary.
+   *
+   * @param keep how many of the newest live messages stay live
+   * @return what was archived
+   */
   public CommitResult commit(int keep) {
     return commit(keep, (Summarizer) null);
   }
 
-  /** Commits everything but the newest {@code keep} live messages, storing {@code summary}. */
+  /**
+   * Commits everything but the newest {@code keep} live messages, storing {@code summary}.
+   *
+   * @param keep how many of the newest live messages stay live
+   * @param summary the summary stored with the archive
+   * @return what was archived
+   */
   public CommitResult commit(int keep, String summary) {
     Objects.requireNonNull(summary, "summary");
     return commit(keep, archived -> summary);
@@ -157,6 +175,7 @@ public final class Session {
    * Moves all live messages except the newest {@code keep} into a new archive. When there are
    * at most {@code keep} live messages nothing is written and the result has archive number 0.
    *
+   * @return what was archived (archive number 0 if nothing was)
    * @param keep how many of the newest live messages stay live
    * @param summarizer writes the summary stored with the archive, or null for none
    * @throws IllegalArgumentException if keep is negative
@@ -207,7 +226,7 @@ public final class Session {
     }
   }
 
-  /** The completed archives, oldest first (reads their markers, not their messages). */
+  /** {@return the completed archives, oldest first (reads their markers, not their messages)} */
   public List<ArchiveInfo> archives() {
     List<Integer> numbers = new ArrayList<>();
     for (String name : backend.list(SessionKeys.history(id))) {
@@ -224,6 +243,8 @@ public final class Session {
   /**
    * The messages of completed archive {@code number}, oldest first.
    *
+   * @param number the archive number, from 1
+   * @return the archived messages, oldest first
    * @throws IllegalArgumentException if there is no completed archive with that number
    */
   public List<Message> archiveMessages(int number) {
@@ -237,7 +258,7 @@ public final class Session {
     return store.codec.decodeJsonl(b.value(), key);
   }
 
-  /** Summary of the newest completed archive followed by all live messages. */
+  /** {@return summary of the newest completed archive followed by all live messages} */
   public Context context() {
     return context(Long.MAX_VALUE);
   }
@@ -246,6 +267,10 @@ public final class Session {
    * Summary of the newest completed archive followed by as many of the newest live messages as
    * fit into {@code tokenBudget} (estimated with the store's {@link TokenEstimator}), oldest
    * first. The summary is always included.
+   *
+   * @param tokenBudget the most tokens the messages and the summary may take
+   * @return the summary and the live messages that fit
+   * @throws IllegalArgumentException if the budget is negative
    */
   public Context context(long tokenBudget) {
     if (tokenBudget < 0) {
@@ -268,7 +293,7 @@ public final class Session {
     return new Context(summary, st.live.subList(from, st.live.size()), from, tokens);
   }
 
-  /** The session's counters, derived from archives and live log after reconciling. */
+  /** {@return the session's counters, derived from archives and live log after reconciling} */
   public SessionMeta meta() {
     State st = store.timed(StoreObserver.LOAD, () -> loadLocked(true));
     String created = st.meta != null && st.meta.path("created_at").isTextual()
@@ -293,6 +318,8 @@ public final class Session {
   /**
    * Reconciles now and reports what was repaired (a clean report if nothing was wrong).
    * Opening and every read reconcile anyway; this is for tools.
+   *
+   * @return what was repaired
    */
   public HealReport reconcile() {
     return store.timed(StoreObserver.RECONCILE, () -> loadLocked(true).report);

@@ -54,13 +54,15 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Opens a store on the backend whose provider claims the URI's scheme, with default settings.
    *
+   * @param uri the store URI, for example {@code file:///var/lib/app/sessions}
+   * @return the open store
    * @throws BackendDiscoveryException if no installed backend (or more than one) claims it
    */
   public static SessionStore open(String uri) {
     return builder().uri(uri).build();
   }
 
-  /** A builder for a store with non-default settings. */
+  /** {@return a builder for a store with non-default settings} */
   public static Builder builder() {
     return new Builder();
   }
@@ -69,6 +71,8 @@ public final class SessionStore implements AutoCloseable {
    * Opens the session {@code id}, creating it if it does not exist, and reconciles it: stale
    * live messages are dropped, incomplete archives completed, stale counters rewritten.
    *
+   * @param id the session id: 1-128 characters of {@code A-Z a-z 0-9 _ -}
+   * @return the session, reconciled
    * @throws InvalidSessionIdException before any storage call if the id is not valid
    */
   public Session session(String id) {
@@ -84,6 +88,8 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Opens an existing session and reconciles it.
    *
+   * @param id the session id
+   * @return the session, reconciled
    * @throws SessionNotFoundException if it does not exist
    */
   public Session existingSession(String id) {
@@ -99,13 +105,17 @@ public final class SessionStore implements AutoCloseable {
     return s;
   }
 
-  /** Whether anything is stored for session {@code id}. */
+  /**
+   * {@return whether anything is stored for session {@code id}}
+   *
+   * @param id the session id
+   */
   public boolean exists(String id) {
     SessionKeys.requireValidId(id);
     return !backend.list(SessionKeys.root(id)).isEmpty();
   }
 
-  /** Ids of all sessions, sorted. */
+  /** {@return ids of all sessions, sorted} */
   public List<String> listSessions() {
     List<String> ids = new ArrayList<>();
     for (String name : backend.list(SessionKeys.SESSIONS)) {
@@ -119,6 +129,7 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Deletes a session with its archives.
    *
+   * @param id the session id
    * @return whether it existed
    */
   public boolean delete(String id) {
@@ -133,6 +144,8 @@ public final class SessionStore implements AutoCloseable {
   /**
    * Reports what reconciling session {@code id} would repair, without writing anything.
    *
+   * @param id the session id
+   * @return what reconciling would repair ({@link HealReport#repaired()} is false)
    * @throws SessionNotFoundException if it does not exist
    */
   public HealReport check(String id) {
@@ -143,7 +156,7 @@ public final class SessionStore implements AutoCloseable {
     return timed(StoreObserver.RECONCILE, () -> new Session(this, id).inspect());
   }
 
-  /** The backend this store works on (for tools that copy or inspect raw storage). */
+  /** {@return the backend this store works on (for tools that copy or inspect raw storage)} */
   public StorageBackend backend() {
     return backend;
   }
@@ -224,19 +237,34 @@ public final class SessionStore implements AutoCloseable {
 
     private Builder() {}
 
-    /** Uses this backend (the store closes it on close). Exclusive with {@link #uri}. */
+    /**
+     * Uses this backend (the store closes it on close). Exclusive with {@link #uri}.
+     *
+     * @param backend the backend
+     * @return this builder
+     */
     public Builder backend(StorageBackend backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
       return this;
     }
 
-    /** Finds the backend for this URI by scheme. Exclusive with {@link #backend}. */
+    /**
+     * Finds the backend for this URI by scheme. Exclusive with {@link #backend}.
+     *
+     * @param uri the store URI
+     * @return this builder
+     */
     public Builder uri(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
       return this;
     }
 
-    /** Adds a listener told about every heal. */
+    /**
+     * Adds a listener told about every heal.
+     *
+     * @param listener the listener; it must not throw
+     * @return this builder
+     */
     public Builder healListener(HealListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
@@ -246,7 +274,8 @@ public final class SessionStore implements AutoCloseable {
      * Adds an observer told the duration and outcome of every operation, every heal, every
      * retried conflict and every contention failure; for metrics.
      *
-     * @param observer the observer, for example Micrometer's from {@code sessionstore-metrics-micrometer}
+     * @param observer the observer, for example Micrometer's from {@code
+     *     sessionstore-metrics-micrometer}
      * @return this builder
      */
     public Builder observer(StoreObserver observer) {
@@ -254,7 +283,12 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
-    /** Largest accepted message, encoded as JSON (default 1 MiB). */
+    /**
+     * Largest accepted message, encoded as JSON (default 1 MiB).
+     *
+     * @param bytes from 256 bytes to 64 MiB
+     * @return this builder
+     */
     public Builder maxMessageBytes(int bytes) {
       if (bytes < 256 || bytes > 64 << 20) {
         throw new IllegalArgumentException("maxMessageBytes must be in [256, 64 MiB], was " + bytes);
@@ -263,7 +297,12 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
-    /** Deepest accepted JSON nesting of a message, the message object being 1 (default 64). */
+    /**
+     * Deepest accepted JSON nesting of a message, the message object being 1 (default 64).
+     *
+     * @param depth from 4 to 1000
+     * @return this builder
+     */
     public Builder maxJsonDepth(int depth) {
       if (depth < 4 || depth > 1000) {
         throw new IllegalArgumentException("maxJsonDepth must be in [4, 1000], was " + depth);
@@ -272,7 +311,12 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
-    /** How often an append or commit retries after losing a race (default 100). */
+    /**
+     * How often an append or commit retries after losing a race (default 100).
+     *
+     * @param retries from 1 to 100000
+     * @return this builder
+     */
     public Builder maxRetries(int retries) {
       if (retries < 1 || retries > 100_000) {
         throw new IllegalArgumentException("maxRetries must be in [1, 100000], was " + retries);
@@ -281,13 +325,23 @@ public final class SessionStore implements AutoCloseable {
       return this;
     }
 
-    /** Clock for created/updated timestamps (default UTC system clock). */
+    /**
+     * Clock for created/updated timestamps (default UTC system clock).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** Token estimate used by {@link Session#context(long)} (default: characters / 4). */
+    /**
+     * Token estimate used by {@link Session#context(long)} (default: characters / 4).
+     *
+     * @param estimator the estimator
+     * @return this builder
+     */
     public Builder tokenEstimator(TokenEstimator estimator) {
       this.tokenEstimator = Objects.requireNonNull(estimator, "estimator");
       return this;
@@ -296,6 +350,7 @@ public final class SessionStore implements AutoCloseable {
     /**
      * Opens the store.
      *
+     * @return the open store
      * @throws IllegalStateException if neither or both of backend and URI are set
      */
     public SessionStore build() {
