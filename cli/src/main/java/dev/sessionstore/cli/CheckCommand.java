@@ -16,6 +16,8 @@ import picocli.CommandLine.Spec;
 /** Scans every session for what reconcile would repair; repairs it on request. */
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = {
+      "Finds damaged sessions and, with --repair, repairs them.",
+      "",
       "Scans every session of a store for stale live entries (a lost clear), incomplete",
       "archives and counters that disagree. Without --repair nothing is written.",
       "Exit 0 if every session is clean, 1 if anything was wrong (also when --repair fixed it)."
@@ -43,7 +45,7 @@ final class CheckCommand implements Callable<Integer> {
     int unrepaired = 0;
     try (SessionStore s = store.open(r -> { })) {
       List<String> ids = s.listSessions();
-      try (Progress bar = new Progress(spec.commandLine().getErr(), "sessions checked",
+      try (Progress bar = new Progress(out, spec.commandLine().getErr(), "sessions checked",
           ids.size(), mode)) {
         for (String id : ids) {
           String verdict;
@@ -72,7 +74,7 @@ final class CheckCommand implements Callable<Integer> {
             verdict = "ERROR     " + id + ": " + Main.describe(e);
           }
           if (verdict != null) {
-            out.println(verdict);
+            bar.println(verdict);
           }
           bar.step();
         }
