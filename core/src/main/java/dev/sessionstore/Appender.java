@@ -69,7 +69,10 @@ final class Appender {
         out.add(m.withSeq(stored.get(m.id())));
       }
       return out;
-    }, view::refresh);
+    }, () -> {
+      store.observe(o -> o.conflictRetried(StoreObserver.APPEND));
+      view.refresh();
+    });
   }
 
   void requireWritable() {

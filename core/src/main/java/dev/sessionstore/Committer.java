@@ -80,7 +80,7 @@ final class Committer {
       view.committed(marker, archived);
       return new CommitResult(number, archived.size(), size - archived.size(),
           marker.firstSeq(), marker.lastSeq());
-    }, () -> { });
+    }, () -> store.observe(o -> o.conflictRetried(StoreObserver.COMMIT)));
   }
 
   /**

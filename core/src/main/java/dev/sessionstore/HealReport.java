@@ -31,7 +31,23 @@ public record HealReport(
     List<String> problems,
     boolean repaired) {
 
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param sessionId the session
+   * @param rule which rule judged the live log
+   * @param staleMessageIds ids of live messages already covered by a completed archive, in order;
+   *     they were dropped from the live log
+   * @param staleThroughSeq the live log was trimmed through this seq (0 if nothing was stale)
+   * @param rolledForwardArchives archives that had their messages but no completion marker and were
+   *     completed
+   * @param rolledBackArchives archives without marker whose messages were all still live and
+   *     which did not continue the archive chain; they were deleted
+   * @param metaRewritten whether the stored counters disagreed with archives and log and were
+   *     rewritten
+   * @param problems damage found and not repaired, each naming the key and what is wrong
+   * @param repaired false for a dry run ({@link SessionStore#check}): nothing was written
+   */
   public HealReport {
     staleMessageIds = List.copyOf(staleMessageIds);
     rolledForwardArchives = List.copyOf(rolledForwardArchives);
@@ -39,7 +55,7 @@ public record HealReport(
     problems = List.copyOf(problems);
   }
 
-  /** Whether nothing needed (or needs) repair and no damage was found. */
+  /** {@return whether nothing needed (or needs) repair and no damage was found} */
   public boolean clean() {
     return staleMessageIds.isEmpty()
         && rolledForwardArchives.isEmpty()

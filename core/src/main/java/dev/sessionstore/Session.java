@@ -46,12 +46,17 @@ public final class Session {
     this.committer = new Committer(store, id, view, appender);
   }
 
-  /** The session id. */
+  /** {@return the session id} */
   public String id() {
     return id;
   }
 
-  /** Appends one message; see {@link #append(List)}. */
+  /**
+   * Appends one message; see {@link #append(List)}.
+   *
+   * @param message the message
+   * @return the message as stored, with its seq
+   */
   public Message append(Message message) {
     Objects.requireNonNull(message, "message must not be null");
     return append(List.of(message)).get(0);
@@ -65,6 +70,8 @@ public final class Session {
    * two newest archives (a retry after a timeout during which another writer committed) — is
    * not stored again; its stored seq is returned.
    *
+   * @param messages the batch, in order
+   * @return the messages as stored, with their seqs
    * @throws InvalidMessageException if a message is too large or too deep (nothing written)
    * @throws ImportRequiredException if the session is still in OpenViking's format
    * @throws SessionNotFoundException if the session was deleted since this handle was opened
@@ -79,23 +86,34 @@ public final class Session {
       store.codec.encodeRecord(Objects.requireNonNull(m, "messages must not contain null"),
           Long.MAX_VALUE);
     }
-    return locked(() -> appender.append(messages));
+    return store.timed(StoreObserver.APPEND, () -> locked(() -> appender.append(messages)));
   }
 
-  /** The live messages, oldest first. */
+  /** {@return the live messages, oldest first} */
   public List<Message> messages() {
-    return locked(() -> {
+    return store.timed(StoreObserver.LOAD, () -> locked(() -> {
       view.refresh();
       return List.copyOf(view.live);
-    });
+    }));
   }
 
-  /** Commits everything but the newest {@code keep} live messages, with no summary. */
+  /**
+   * Commits everything but the newest {@code keep} live messages, with no summary.
+   *
+   * @param keep how many of the newest live messages stay live
+   * @return what the commit did
+   */
   public CommitResult commit(int keep) {
     return commit(keep, (Summarizer) null);
   }
 
-  /** Commits everything but the newest {@code keep} live messages, storing {@code summary}. */
+  /**
+   * Commits everything but the newest {@code keep} live messages, storing {@code summary}.
+   *
+   * @param keep how many of the newest live messages stay live
+   * @param summary the summary stored with the archive
+   * @return what the commit did
+   */
   public CommitResult commit(int keep, String summary) {
     Objects.requireNonNull(summary, "summary must not be null");
     return commit(keep, archived -> summary);
@@ -107,6 +125,7 @@ public final class Session {
    *
    * @param keep how many of the newest live messages stay live
    * @param summarizer writes the summary stored with the archive, or null for none
+   * @return what the commit did
    * @throws IllegalArgumentException if keep is negative
    * @throws ContentionException if other committers won every retry
    */
@@ -114,10 +133,10 @@ public final class Session {
     if (keep < 0) {
       throw new IllegalArgumentException("keep must be >= 0, was " + keep);
     }
-    return locked(() -> committer.commit(keep, summarizer));
+    return store.timed(StoreObserver.COMMIT, () -> locked(() -> committer.commit(keep, summarizer)));
   }
 
-  /** The completed archives, oldest first (reads their markers, not their messages). */
+  /** {@return the completed archives, oldest first (reads their markers, not their messages)} */
   public List<ArchiveInfo> archives() {
     return locked(() -> {
       view.requireNotDeleted();
@@ -132,6 +151,8 @@ public final class Session {
   /**
    * The messages of completed archive {@code number}, oldest first.
    *
+   * @param number the archive number
+   * @return its messages
    * @throws IllegalArgumentException if there is no completed archive with that number
    */
   public List<Message> archiveMessages(int number) {
@@ -148,7 +169,7 @@ public final class Session {
     });
   }
 
-  /** Summary of the newest completed archive followed by all live messages. */
+  /** {@return the summary of the newest completed archive followed by all live messages} */
   public Context context() {
     return context(Long.MAX_VALUE);
   }
@@ -157,12 +178,15 @@ public final class Session {
    * Summary of the newest completed archive followed by as many of the newest live messages as
    * fit into {@code tokenBudget} (estimated with the store's {@link TokenEstimator}), oldest
    * first. The summary is always included.
+   *
+   * @param tokenBudget the most tokens the messages and summary may take together
+   * @return the summary and the messages that fit
    */
   public Context context(long tokenBudget) {
     if (tokenBudget < 0) {
       throw new IllegalArgumentException("tokenBudget must be >= 0, was " + tokenBudget);
     }
-    return locked(() -> {
+    return store.timed(StoreObserver.LOAD, () -> locked(() -> {
       view.refresh();
       String summary = view.newestMarker == null ? null : view.newestMarker.summary();
       long tokens = summary == null ? 0 : store.tokenEstimator.estimate(summary);
@@ -177,12 +201,12 @@ public final class Session {
         from--;
       }
       return new Context(summary, List.copyOf(live.subList(from, live.size())), from, tokens);
-    });
+    }));
   }
 
-  /** The session's counters, derived from archives and live log. */
+  /** {@return the session's counters, derived from archives and live log} */
   public SessionMeta meta() {
-    return locked(() -> {
+    return store.timed(StoreObserver.LOAD, () -> locked(() -> {
       view.refresh();
       Meta m = view.meta;
       String created = m == null ? null : m.text(SessionLayout.MetaFields.CREATED_AT);
@@ -201,19 +225,21 @@ public final class Session {
               m == null ? 0 : m.node().path(SessionLayout.MetaFields.TOTAL_MESSAGE_COUNT).asLong(0));
       return new SessionMeta(id, view.live.size(), total, view.newest, view.lastSeq, created,
           updated, lastCommit);
-    });
+    }));
   }
 
   /**
    * Runs the full reconcile now (including a look for an archive left without its marker) and
    * reports what was repaired; a clean report if nothing was wrong. Reads do what is needed
    * anyway; this is for tools.
+   *
+   * @return what was repaired
    */
   public HealReport reconcile() {
-    return locked(() -> {
+    return store.timed(StoreObserver.RECONCILE, () -> locked(() -> {
       view.requireNotDeleted();
       return view.reconcile(true, true);
-    });
+    }));
   }
 
   @Override

@@ -16,6 +16,8 @@ import picocli.CommandLine.Spec;
 /** Scans every session for what reconcile would repair; repairs it on request. */
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = {
+      "Finds damaged sessions and, with --repair, repairs them.",
+      "",
       "Checks every session of a store deeply: stale live entries (a lost clear),",
       "incomplete archives, counters that disagree, and damage a reconcile does not look at",
       "(markers that disagree with their archive, archives without marker or without messages,",
@@ -48,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
     int unrepaired = 0;
     try (SessionStore s = store.open(r -> { })) {
       List<String> ids = s.listSessions();
-      try (Progress bar = new Progress(spec.commandLine().getErr(), "sessions checked",
+      try (Progress bar = new Progress(out, spec.commandLine().getErr(), "sessions checked",
           ids.size(), mode)) {
         for (String id : ids) {
           String verdict;
@@ -78,7 +80,7 @@ final class CheckCommand implements Callable<Integer> {
             verdict = "ERROR     " + id + ": " + Main.describe(e);
           }
           if (verdict != null) {
-            out.println(verdict);
+            bar.println(verdict);
           }
           bar.step();
         }

@@ -32,8 +32,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "copy", mixinStandardHelpOptions = true,
     description = {
-      "Copies all sessions with their archives from one store to another (any backends),",
-      "byte for byte: archives, markers, counters and the live log with its seqs.",
+      "Copies every session, archives included, from one store to another.",
+      "",
+      "Works between any two backends, byte for byte: archives, markers, counters and the live log with its seqs.",
       "Resumable: a session already fully copied is skipped; a partly copied one is completed.",
       "A session that exists in the destination with different content is an error."
     })
@@ -68,14 +69,14 @@ final class CopyCommand implements Callable<Integer> {
       StorageBackend src = source.backend();
       StorageBackend dst = dest.backend();
       List<String> ids = source.listSessions();
-      try (Progress bar = new Progress(spec.commandLine().getErr(), "sessions copied",
+      try (Progress bar = new Progress(out, spec.commandLine().getErr(), "sessions copied",
           ids.size(), mode)) {
         for (String id : ids) {
           try {
             Snapshot want = Snapshot.of(src, id);
             if (want.equals(Snapshot.of(dst, id))) {
               skipped++;
-              out.println("skipped   " + id + ": already copied");
+              bar.println("skipped   " + id + ": already copied");
             } else {
               copy(src, dst, id, want);
               Snapshot got = Snapshot.of(dst, id);
@@ -84,11 +85,11 @@ final class CopyCommand implements Callable<Integer> {
                     + want.describe() + " vs " + got.describe());
               }
               copied++;
-              out.println("copied    " + id + ": " + want.describe());
+              bar.println("copied    " + id + ": " + want.describe());
             }
           } catch (RuntimeException e) {
             failed++;
-            out.println("FAILED    " + id + ": " + Main.describe(e));
+            bar.println("FAILED    " + id + ": " + Main.describe(e));
           }
           bar.step();
         }

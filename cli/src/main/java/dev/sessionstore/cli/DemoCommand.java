@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Shows the \"lost clear\" and the heal, step by step, and checks the result.",
+      "Shows a lost clear being healed, step by step, and checks the result.",
+      "",
       "Appends a conversation, commits keeping the newest messages, loses the trim of the live",
       "log (as a crash would), shows the stale entries in the raw log, reopens the store and",
       "prints what was healed. Exit 0 only if the live messages are exactly the retained tail",
