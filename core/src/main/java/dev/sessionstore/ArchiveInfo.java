@@ -10,8 +10,6 @@ import org.jspecify.annotations.Nullable;
  * @param number the archive number (1-based, never reused)
  * @param firstSeq seq of the first archived message (0 for an archive imported without seqs)
  * @param lastSeq seq of the last archived message (0 for an archive imported without seqs)
- * @param firstSeq seq of the first archived message (0 for archives imported without seqs)
- * @param lastSeq seq of the last archived message (0 for archives imported without seqs)
  * @param messageCount how many messages it holds
  * @param startingMessageId id of the first archived message
  * @param endingMessageId id of the last archived message

@@ -58,7 +58,7 @@ public final class Session {
    * @return the message as stored, with its seq
    */
   public Message append(Message message) {
-    Objects.requireNonNull(message, "message must not be null");
+    Objects.requireNonNull(message, "message");
     return append(List.of(message)).get(0);
   }
 
@@ -78,7 +78,7 @@ public final class Session {
    * @throws ContentionException if other writers won every retry
    */
   public List<Message> append(List<Message> messages) {
-    Objects.requireNonNull(messages, "messages must not be null");
+    Objects.requireNonNull(messages, "messages");
     if (messages.isEmpty()) {
       return List.of();
     }
@@ -115,7 +115,7 @@ public final class Session {
    * @return what the commit did
    */
   public CommitResult commit(int keep, String summary) {
-    Objects.requireNonNull(summary, "summary must not be null");
+    Objects.requireNonNull(summary, "summary");
     return commit(keep, archived -> summary);
   }
 
@@ -130,10 +130,12 @@ public final class Session {
    * @throws ContentionException if other committers won every retry
    */
   public CommitResult commit(int keep, @Nullable Summarizer summarizer) {
-    if (keep < 0) {
-      throw new IllegalArgumentException("keep must be >= 0, was " + keep);
-    }
-    return store.timed(StoreObserver.COMMIT, () -> locked(() -> committer.commit(keep, summarizer)));
+    return store.timed(StoreObserver.COMMIT, () -> {
+      if (keep < 0) {
+        throw new IllegalArgumentException("keep must be >= 0, was " + keep);
+      }
+      return locked(() -> committer.commit(keep, summarizer));
+    });
   }
 
   /** {@return the completed archives, oldest first (reads their markers, not their messages)} */

@@ -88,6 +88,8 @@ public final class SessionLayout {
   /**
    * Returns {@code id} if it is a valid session id: 1-128 characters of {@code A-Z a-z 0-9 _ -}.
    *
+   * @param id the session id
+   * @return {@code id}
    * @throws InvalidSessionIdException otherwise, before anything touches storage
    */
   public static String requireValidId(String id) {
@@ -99,7 +101,11 @@ public final class SessionLayout {
     return id;
   }
 
-  /** Whether {@code id} is a valid session id. */
+  /**
+   * {@return whether {@code id} is a valid session id}
+   *
+   * @param id the session id
+   */
   public static boolean isValidId(String id) {
     return id != null && ID.matcher(id).matches();
   }
@@ -122,57 +128,105 @@ public final class SessionLayout {
     return b.append("' (").append(id.length()).append(" chars)").toString();
   }
 
-  /** {@code sessions/<id>/}: everything of the session is under this prefix. */
+  /**
+   * {@return {@code sessions/<id>/}: everything of the session is under this prefix}
+   *
+   * @param id the session id
+   */
   public static String root(String id) {
     return SESSIONS + id + "/";
   }
 
-  /** The live log. */
+  /**
+   * {@return the live log}
+   *
+   * @param id the session id
+   */
   public static String log(String id) {
     return root(id) + "messages.jsonl";
   }
 
-  /** The counters. */
+  /**
+   * {@return the counters}
+   *
+   * @param id the session id
+   */
   public static String meta(String id) {
     return root(id) + ".meta.json";
   }
 
-  /** Prefix of the archives. */
+  /**
+   * {@return prefix of the archives}
+   *
+   * @param id the session id
+   */
   public static String history(String id) {
     return root(id) + "history/";
   }
 
-  /** Prefix of what {@code check --repair} set aside. */
+  /**
+   * {@return prefix of what {@code check --repair} set aside}
+   *
+   * @param id the session id
+   */
   public static String quarantine(String id) {
     return root(id) + "quarantine/";
   }
 
-  /** {@code archive_NNN}, zero-padded to three digits or more. */
+  /**
+   * {@return {@code archive_NNN}, zero-padded to three digits or more}
+   *
+   * @param number the archive number
+   */
   public static String archiveName(int number) {
     return String.format("archive_%03d", number);
   }
 
-  /** Prefix of archive {@code number}. */
+  /**
+   * {@return prefix of archive {@code number}}
+   *
+   * @param id the session id
+   * @param number the archive number
+   */
   public static String archive(String id, int number) {
     return history(id) + archiveName(number) + "/";
   }
 
-  /** The messages of archive {@code number}. */
+  /**
+   * {@return the messages of archive {@code number}}
+   *
+   * @param id the session id
+   * @param number the archive number
+   */
   public static String archiveMessages(String id, int number) {
     return archive(id, number) + "messages.jsonl";
   }
 
-  /** The completion marker of archive {@code number}. */
+  /**
+   * {@return the completion marker of archive {@code number}}
+   *
+   * @param id the session id
+   * @param number the archive number
+   */
   public static String marker(String id, int number) {
     return archive(id, number) + ".done";
   }
 
-  /** OpenViking's summary of archive {@code number}. */
+  /**
+   * {@return openViking's summary of archive {@code number}}
+   *
+   * @param id the session id
+   * @param number the archive number
+   */
   public static String overview(String id, int number) {
     return archive(id, number) + ".overview.md";
   }
 
-  /** The archive number of a name under {@link #history}, if it is one. */
+  /**
+   * {@return the archive number of a name under {@link #history}, if it is one}
+   *
+   * @param name a name listed under the history prefix
+   */
   public static OptionalInt archiveNumber(String name) {
     Matcher m = ARCHIVE.matcher(name);
     return m.matches() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
