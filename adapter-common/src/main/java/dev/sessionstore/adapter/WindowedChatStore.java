@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -42,11 +45,21 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class WindowedChatStore<T> {
   private static final String CONVERSATION_ID_FIELD = "conversation_id";
   private static final String MARKER_ROLE = "window";
+  private static final int OPEN_SESSIONS = 1024;
 
   private final SessionStore store;
   private final ChatMessageCodec<T> codec;
   private final boolean deleteOnClear;
   private final ReentrantLock[] locks = new ReentrantLock[64];
+  // Opening a session reconciles it and every read reconciles again, so recently used sessions
+  // are kept open (bounded, so that a server with many conversations does not grow without end).
+  private final Map<String, Session> sessions = Collections.synchronizedMap(
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
+          return size() > OPEN_SESSIONS;
+        }
+      });
 
   private WindowedChatStore(SessionStore store, ChatMessageCodec<T> codec, boolean deleteOnClear) {
     this.store = Objects.requireNonNull(store, "store");
@@ -80,7 +93,7 @@ public final class WindowedChatStore<T> {
       return List.of();
     }
     List<T> out = new ArrayList<>();
-    for (Entry<T> e : load(store.session(sid)).window) {
+    for (Entry<T> e : load(session(sid)).window) {
       out.add(e.message);
     }
     return out;
@@ -109,7 +122,7 @@ public final class WindowedChatStore<T> {
       if (window.isEmpty() && !store.exists(sid)) {
         return;
       }
-      Session session = store.session(sid);
+      Session session = session(sid);
       Stored<T> stored = load(session);
       List<String> storedKeys = new ArrayList<>(stored.window.size());
       int[] livePos = new int[stored.window.size()];
@@ -179,6 +192,7 @@ public final class WindowedChatStore<T> {
       ReentrantLock lock = lockFor(sid);
       lock.lock();
       try {
+        sessions.remove(sid);
         store.delete(sid);
       } finally {
         lock.unlock();
@@ -197,7 +211,7 @@ public final class WindowedChatStore<T> {
     for (String sid : store.listSessions()) {
       Optional<String> id = ConversationIds.decode(sid);
       if (id.isEmpty() && ConversationIds.isHashed(sid)) {
-        id = storedConversationId(store.session(sid));
+        id = storedConversationId(session(sid));
       }
       id.ifPresent(out::add);
     }
@@ -213,7 +227,7 @@ public final class WindowedChatStore<T> {
     if (!store.exists(sid)) {
       return List.of();
     }
-    Session session = store.session(sid);
+    Session session = session(sid);
     List<T> out = new ArrayList<>();
     for (ArchiveInfo a : session.archives()) {
       for (Message m : session.archiveMessages(a.number())) {
@@ -320,6 +334,15 @@ public final class WindowedChatStore<T> {
       }
     }
     return Optional.empty();
+  }
+
+  private Session session(String sid) {
+    Session s = sessions.get(sid);
+    if (s == null) {
+      s = store.session(sid); // outside the map's lock: opening reads storage
+      sessions.put(sid, s);
+    }
+    return s;
   }
 
   private ReentrantLock lockFor(String sid) {
