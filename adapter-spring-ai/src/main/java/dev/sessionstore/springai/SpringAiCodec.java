@@ -39,8 +39,8 @@ import org.springframework.util.MimeType;
  * <p>Spring AI has no serialiser of its own for messages, so this is ours: {@code type}, {@code
  * text}, {@code metadata} (without {@code messageType}, which the message adds itself), {@code
  * metadata_types} (the Java type of top-level metadata values JSON would not bring back:
- * {@code Long}, {@code Float}, {@code Short}, {@code Byte}, {@code BigInteger}, {@code
- * BigDecimal}, {@code Character}; other non-JSON values are stored as their Jackson JSON form
+ * {@code Long}, {@code Float}, {@code Short}, {@code Byte}, {@code BigInteger} and {@code
+ * BigDecimal} (these two as exact text), {@code Character}; other non-JSON values are stored as their Jackson JSON form
  * and come back as that form, marked {@code json}), {@code media} (mime type, id, name, data
  * as base64 bytes, a string or a URL), {@code tool_calls} and {@code tool_responses}.
  */
@@ -166,8 +166,9 @@ final class SpringAiCodec implements ChatMessageCodec<Message> {
         types.put(e.getKey(), tag);
       }
       try {
-        values.set(e.getKey(), v instanceof Character c ? TextNode.valueOf(c.toString())
-            : MAPPER.valueToTree(v));
+        // exact decimal text: a JSON number would come back through a double (1.10 -> 1.1)
+        values.set(e.getKey(), v instanceof Character || v instanceof BigDecimal
+            || v instanceof BigInteger ? TextNode.valueOf(v.toString()) : MAPPER.valueToTree(v));
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException("metadata '" + e.getKey() + "' of type "
             + v.getClass().getName() + " cannot be stored as JSON: " + ex.getMessage(), ex);
@@ -223,8 +224,8 @@ final class SpringAiCodec implements ChatMessageCodec<Message> {
         case "float" -> (float) v.asDouble();
         case "short" -> (short) v.asInt();
         case "byte" -> (byte) v.asInt();
-        case "big_integer" -> v.bigIntegerValue();
-        case "big_decimal" -> v.decimalValue();
+        case "big_integer" -> new BigInteger(v.asText());
+        case "big_decimal" -> new BigDecimal(v.asText());
         case "char" -> v.asText().charAt(0);
         default -> plain(v);
       };
