@@ -260,6 +260,24 @@ abstract class LangChain4jMemoryContract {
   }
 
   @Test
+  void pinnedArchivedMessageDroppedWithoutAnythingNewIsRecordedAndSurvivesARestart() {
+    UserMessage u1 = UserMessage.from("one");
+    AiMessage a1 = AiMessage.from("uno");
+    UserMessage u2 = UserMessage.from("two");
+    try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend().uri()).build()) {
+      store.updateMessages(id, List.of(SYSTEM, u1, a1));
+      store.updateMessages(id, List.of(SYSTEM, a1, u2)); // u1 evicted: SYSTEM archived with it, still pinned
+      assertEquals(List.of(SYSTEM, a1, u2), store.getMessages(id));
+      store.updateMessages(id, List.of(a1, u2)); // only the pinned message leaves
+      assertEquals(List.of(a1, u2), store.getMessages(id));
+    }
+    try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend().uri()).build()) {
+      assertEquals(List.of(a1, u2), store.getMessages(id));
+      assertEquals(List.of(SYSTEM, u1, a1, u2), store.history(id));
+    }
+  }
+
+  @Test
   void deleteMessagesArchivesTheWindowAndKeepsTheHistory() {
     try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend().uri()).build()) {
       ChatMemory memory = MessageWindowChatMemory.builder().id(id).maxMessages(4).chatMemoryStore(store).build();
