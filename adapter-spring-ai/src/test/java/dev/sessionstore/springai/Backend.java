@@ -35,6 +35,13 @@ record Backend(String name, String uri) {
     return SessionStore.open(uri);
   }
 
+  /** A store that counts the heals its reads make. */
+  SessionStore openCountingHeals(AtomicInteger heals) {
+    return SessionStore.builder().uri(uri)
+        .healListener((HealListener) report -> heals.incrementAndGet())
+        .build();
+  }
+
   /** A store whose backend loses every trim (the clear of a commit), as a crash would. */
   SessionStore openLosingTrims(AtomicInteger heals) {
     return SessionStore.builder()
