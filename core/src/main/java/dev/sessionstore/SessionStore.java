@@ -70,7 +70,8 @@ public final class SessionStore implements AutoCloseable {
    * Opens the session {@code id}, creating it if it does not exist, and reconciles it: stale
    * live messages are dropped, incomplete archives completed, stale counters rewritten.
    *
-   * @param id the session id: 1-128 characters of {@code A-Z a-z 0-9 _ -}
+   * @param id the session id: any text of 1-95 UTF-8 bytes without control characters, or up
+   *     to 128 characters of {@code A-Z a-z 0-9 _ -} (see {@link SessionLayout#requireValidId})
    * @return the session, reconciled
    * @throws InvalidSessionIdException before any storage call if the id is not valid
    */
@@ -133,15 +134,35 @@ public final class SessionStore implements AutoCloseable {
     return !backend.list(SessionLayout.root(id)).isEmpty();
   }
 
-  /** {@return ids of all sessions, sorted} */
+  /** {@return ids of all sessions, sorted (in {@link String#compareTo} order)} */
   public List<String> listSessions() {
+    return listSessions(null, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A page of session ids in {@link String#compareTo} order: those after {@code afterId}, at
+   * most {@code limit}. One listing of the session names; no session is read.
+   *
+   * @param afterId null for the first page, else the last id of the previous page
+   * @param limit the most ids to return, 1 or more
+   * @return the page, sorted
+   * @throws IllegalArgumentException if {@code limit < 1}
+   */
+  public List<String> listSessions(@Nullable String afterId, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+    }
     List<String> ids = new ArrayList<>();
     for (String name : backend.list(SessionLayout.SESSIONS)) {
-      if (SessionLayout.isValidId(name)) {
-        ids.add(name);
-      }
+      SessionLayout.idOfKey(name).ifPresent(ids::add);
     }
-    return ids;
+    java.util.Collections.sort(ids); // encoded names do not sort like their ids
+    int from = 0;
+    if (afterId != null) {
+      int at = java.util.Collections.binarySearch(ids, afterId);
+      from = at >= 0 ? at + 1 : -at - 1;
+    }
+    return List.copyOf(ids.subList(from, (int) Math.min(ids.size(), (long) from + limit)));
   }
 
   /**
