@@ -36,6 +36,8 @@ public final class Session {
   private final SessionView view;
   private final Appender appender;
   private final Committer committer;
+  /** The info as this handle last read it, for extending the expiry on activity; null: unread. */
+  volatile Lifecycle.@Nullable Stored info;
 
   Session(SessionStore store, String id) {
     this.store = store;
@@ -86,7 +88,11 @@ public final class Session {
       store.codec.encodeRecord(Objects.requireNonNull(m, "messages must not contain null"),
           Long.MAX_VALUE);
     }
-    return store.timed(StoreObserver.APPEND, () -> locked(() -> appender.append(messages)));
+    return store.timed(StoreObserver.APPEND, () -> locked(() -> {
+      view.requireNotDeleted();
+      store.lifecycle.touch(this); // extends the expiry first, so a sweep cannot delete under us
+      return appender.append(messages);
+    }));
   }
 
   /** {@return the live messages, oldest first} */

@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  * sessions/&lt;id&gt;/history/archive_NNN/.done           its completion marker (the commit point)
  * sessions/&lt;id&gt;/history/archive_NNN/.overview.md    OpenViking's archive summary (imported)
  * sessions/&lt;id&gt;/quarantine/...                      what check --repair set aside
+ * sessions/&lt;id&gt;/.session.json                       metadata and expiry (see {@link InfoFields})
+ * index/&lt;key&gt;/&lt;value&gt;/&lt;id&gt;                          empty: session id has metadata key = value
+ * expiry/&lt;yyyy-MM-ddTHH&gt;/&lt;id&gt;                      empty: session id expires in that hour (UTC)
  * </pre>
  */
 public final class SessionLayout {
@@ -89,6 +92,119 @@ public final class SessionLayout {
     public static final String KEEP_RECENT_COUNT = "keep_recent_count";
 
     private MetaFields() {}
+  }
+
+  /** Field names of a session's {@code .session.json} (metadata and expiry). */
+  public static final class InfoFields {
+    /** The session id. */
+    public static final String SESSION_ID = "session_id";
+    /** The metadata: an object of string values. */
+    public static final String METADATA = "metadata";
+    /** When the info was first written. */
+    public static final String CREATED_AT = "created_at";
+    /** When the session expires (ISO-8601 instant); absent for no expiry. */
+    public static final String EXPIRES_AT = "expires_at";
+    /** The time to live in seconds; absent for none. */
+    public static final String TTL_SECONDS = "ttl_seconds";
+    /** Whether an append moves {@code expires_at} to now + ttl. */
+    public static final String EXTEND_ON_ACTIVITY = "extend_on_activity";
+    /** Set by a delete of an expired session before it removes anything: the session is gone. */
+    public static final String DELETING = "deleting";
+
+    private InfoFields() {}
+  }
+
+  /** Prefix of the metadata index. */
+  public static final String INDEX = "index/";
+  /** Prefix of the expiry index. */
+  public static final String EXPIRY = "expiry/";
+  private static final java.time.format.DateTimeFormatter HOUR =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH")
+          .withZone(java.time.ZoneOffset.UTC);
+
+  /**
+   * {@return the session's metadata and expiry blob}
+   *
+   * @param id the session id
+   */
+  public static String info(String id) {
+    return root(id) + ".session.json";
+  }
+
+  /**
+   * A key segment for any string: its id key segment when it is a valid id; otherwise {@code
+   * ..} followed by the base64url SHA-256 of its UTF-8 bytes (not reversible; index readers
+   * confirm every entry against the session's info, so a collision is harmless).
+   *
+   * @param text any string
+   * @return a valid key segment
+   */
+  public static String segment(String text) {
+    if (isValidId(text)) {
+      return key(text);
+    }
+    try {
+      byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8));
+      return ".." + B64.encodeToString(hash);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
+
+  /**
+   * {@return prefix of the index entries of sessions whose metadata {@code key} is {@code value}}
+   *
+   * @param key the metadata key
+   * @param value its value
+   */
+  public static String indexPrefix(String key, String value) {
+    return INDEX + segment(key) + "/" + segment(value) + "/";
+  }
+
+  /**
+   * {@return the index entry saying session {@code id} has metadata {@code key = value}}
+   *
+   * @param key the metadata key
+   * @param value its value
+   * @param id the session id
+   */
+  public static String indexEntry(String key, String value, String id) {
+    return indexPrefix(key, value) + key(id);
+  }
+
+  /**
+   * {@return the expiry bucket (the UTC hour) of an instant, a name under {@link #EXPIRY}}
+   *
+   * @param at the instant
+   */
+  public static String expiryBucket(java.time.Instant at) {
+    return HOUR.format(at);
+  }
+
+  /**
+   * {@return the first instant of an expiry bucket, or empty for a name that is none}
+   *
+   * @param bucket a name listed under {@link #EXPIRY}
+   */
+  public static Optional<java.time.Instant> expiryBucketStart(String bucket) {
+    try {
+      java.time.Instant at = java.time.LocalDateTime.parse(bucket + ":00")
+          .toInstant(java.time.ZoneOffset.UTC);
+      return expiryBucket(at).equals(bucket) ? Optional.of(at) : Optional.empty();
+    } catch (java.time.format.DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * {@return the expiry index entry of session {@code id} expiring at {@code at}}
+   *
+   * @param at when it expires
+   * @param id the session id
+   */
+  public static String expiryEntry(java.time.Instant at, String id) {
+    return EXPIRY + expiryBucket(at) + "/" + key(id);
   }
 
   /** The format version this library writes into {@code .meta.json}. */
