@@ -42,6 +42,12 @@ public final class Message {
     this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
   }
 
+  /** A message decoded from storage: its parts and fields are fresh trees nobody else holds. */
+  static Message decoded(String id, String role, List<Part> parts, String createdAt, long seq,
+      Map<String, JsonNode> extra) {
+    return new Message(id, role, parts, createdAt, seq, extra);
+  }
+
   /** A user message with one text part, a fresh id and the current time. */
   public static Message user(String text) {
     return builder().role("user").addPart(Part.text(text)).build();

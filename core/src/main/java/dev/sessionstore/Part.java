@@ -92,6 +92,14 @@ public final class Part {
   }
 
   /** The part's type, for example {@code text}. */
+  /** A part decoded from storage: the tree is ours and the parser already bounded its depth. */
+  static Part decoded(JsonNode json) {
+    if (!(json instanceof ObjectNode o) || !o.path("type").isTextual()) {
+      throw new InvalidMessageException("a part must be a JSON object with a string 'type'");
+    }
+    return new Part(o);
+  }
+
   public String type() {
     return node.get("type").asText();
   }

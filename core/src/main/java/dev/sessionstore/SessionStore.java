@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +35,7 @@ public final class SessionStore implements AutoCloseable {
   final int maxRetries;
   final TokenEstimator tokenEstimator;
   private final List<HealListener> listeners;
-  private final ConcurrentMap<String, Session> sessions = new ConcurrentHashMap<>();
+  private final SessionCache sessions;
 
   private SessionStore(Builder b, StorageBackend backend) {
     this.backend = backend;
@@ -46,6 +44,7 @@ public final class SessionStore implements AutoCloseable {
     this.maxRetries = b.maxRetries;
     this.tokenEstimator = b.tokenEstimator;
     this.listeners = List.copyOf(b.listeners);
+    this.sessions = new SessionCache(b.maxOpenSessions);
   }
 
   /**
@@ -69,9 +68,17 @@ public final class SessionStore implements AutoCloseable {
    * @throws InvalidSessionIdException before any storage call if the id is not valid
    */
   public Session session(String id) {
-    SessionKeys.requireValidId(id);
-    Session s = sessions.computeIfAbsent(id, k -> new Session(this, k));
-    s.open(true);
+    SessionLayout.requireValidId(id);
+    Session s = sessions.get(id, k -> new Session(this, k));
+    try {
+      s.open(true);
+    } catch (SessionNotFoundException e) {
+      // deleted by another store since this handle looked: start a new one
+      Session fresh = new Session(this, id);
+      sessions.replace(id, s, fresh);
+      fresh.open(true);
+      return fresh;
+    }
     return s;
   }
 
@@ -81,26 +88,33 @@ public final class SessionStore implements AutoCloseable {
    * @throws SessionNotFoundException if it does not exist
    */
   public Session existingSession(String id) {
-    SessionKeys.requireValidId(id);
+    SessionLayout.requireValidId(id);
     if (!exists(id)) {
       throw new SessionNotFoundException("session '" + id + "' does not exist");
     }
-    Session s = sessions.computeIfAbsent(id, k -> new Session(this, k));
-    s.open(false);
+    Session s = sessions.get(id, k -> new Session(this, k));
+    try {
+      s.open(false);
+    } catch (SessionNotFoundException e) {
+      Session fresh = new Session(this, id);
+      sessions.replace(id, s, fresh);
+      fresh.open(false);
+      return fresh;
+    }
     return s;
   }
 
   /** Whether anything is stored for session {@code id}. */
   public boolean exists(String id) {
-    SessionKeys.requireValidId(id);
-    return !backend.list(SessionKeys.root(id)).isEmpty();
+    SessionLayout.requireValidId(id);
+    return !backend.list(SessionLayout.root(id)).isEmpty();
   }
 
   /** Ids of all sessions, sorted. */
   public List<String> listSessions() {
     List<String> ids = new ArrayList<>();
-    for (String name : backend.list(SessionKeys.SESSIONS)) {
-      if (SessionKeys.isValidId(name)) {
+    for (String name : backend.list(SessionLayout.SESSIONS)) {
+      if (SessionLayout.isValidId(name)) {
         ids.add(name);
       }
     }
@@ -113,12 +127,12 @@ public final class SessionStore implements AutoCloseable {
    * @return whether it existed
    */
   public boolean delete(String id) {
-    SessionKeys.requireValidId(id);
+    SessionLayout.requireValidId(id);
     Session s = sessions.remove(id);
     if (s != null) {
       s.forget();
     }
-    return backend.delete(SessionKeys.root(id));
+    return backend.delete(SessionLayout.root(id));
   }
 
   /**
@@ -127,7 +141,7 @@ public final class SessionStore implements AutoCloseable {
    * @throws SessionNotFoundException if it does not exist
    */
   public HealReport check(String id) {
-    SessionKeys.requireValidId(id);
+    SessionLayout.requireValidId(id);
     if (!exists(id)) {
       throw new SessionNotFoundException("session '" + id + "' does not exist");
     }
@@ -137,6 +151,48 @@ public final class SessionStore implements AutoCloseable {
   /** The backend this store works on (for tools that copy or inspect raw storage). */
   public StorageBackend backend() {
     return backend;
+  }
+
+  /** Number of session handles this store keeps open (bounded by the builder's setting). */
+  int openSessions() {
+    return sessions.size();
+  }
+
+  /**
+   * Converts a session in OpenViking's format, once and explicitly, so that this library can
+   * write to it: heals what OpenViking's own rule would (by message id), records each imported
+   * archive's message count and summary (from its {@code .overview.md}) in its marker, and
+   * switches the meta to this library's format in one conditional write — the step that makes
+   * the import take effect. A crash before that write leaves the session in OpenViking's format,
+   * and importing again finishes the job. Afterwards OpenViking must no longer write to it.
+   *
+   * @return what was imported; {@link ImportReport#alreadyImported()} if nothing was to do
+   * @throws SessionNotFoundException if the session does not exist
+   * @throws ContentionException if another writer changed the meta during the import
+   */
+  public ImportReport importSession(String id) {
+    SessionLayout.requireValidId(id);
+    if (!exists(id)) {
+      throw new SessionNotFoundException("session '" + id + "' does not exist");
+    }
+    ImportReport report = new SessionImporter(this, id).run();
+    Session cached = sessions.remove(id);
+    if (cached != null) {
+      cached.forget();
+    }
+    return report;
+  }
+
+  void reconciled(HealReport report) {
+    if (!report.problems().isEmpty()) {
+      LOG.warn("session '{}' has damage that reconcile did not repair (nothing was dropped for"
+          + " it; run check): {}", report.sessionId(), report.problems());
+    }
+    if (!report.staleMessageIds().isEmpty() || !report.rolledForwardArchives().isEmpty()
+        || !report.rolledBackArchives().isEmpty() || report.metaRewritten()
+        || !report.problems().isEmpty()) {
+      healed(report);
+    }
   }
 
   void healed(HealReport report) {
@@ -175,8 +231,21 @@ public final class SessionStore implements AutoCloseable {
     private int maxRetries = 100;
     private Clock clock = Clock.systemUTC();
     private TokenEstimator tokenEstimator = TokenEstimator.charsDividedByFour();
+    private int maxOpenSessions = 1000;
 
     private Builder() {}
+
+    /**
+     * How many session handles the store keeps warm (default 1,000); the least recently used are
+     * let go beyond that, so memory stays bounded however many sessions a server touches.
+     */
+    public Builder maxOpenSessions(int count) {
+      if (count < 1 || count > 10_000_000) {
+        throw new IllegalArgumentException("maxOpenSessions must be in [1, 10000000], was " + count);
+      }
+      this.maxOpenSessions = count;
+      return this;
+    }
 
     /** Uses this backend (the store closes it on close). Exclusive with {@link #uri}. */
     public Builder backend(StorageBackend backend) {
