@@ -32,17 +32,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code <p>blobs(blob_key PK, blob_version, content)}: a put with a version precondition
  *       is one compare-and-set {@code UPDATE ... WHERE blob_version = ?};
- *   <li>{@code <p>logs(log_key PK, last_seq)}: each log's high-water mark, which trims leave
- *       alone;
+ *   <li>{@code <p>logs(log_key PK, last_seq)}: one row per log, written when the log is
+ *       created and by trims: {@code last_seq} is the highest seq a trim deleted;
  *   <li>{@code <p>records(log_key, seq, content, PK(log_key, seq))}: one row per record.
  * </ul>
  *
- * <p>An append is one transaction: move {@code last_seq} from {@code firstSeq - 1} to the new
- * high-water mark with a compare-and-set UPDATE (or INSERT the log's row when {@code firstSeq}
- * is 1, where the primary key rejects a second creator), then one batch INSERT of the rows. The
- * row lock the UPDATE takes serialises concurrent appenders of one log; the loser's UPDATE
- * re-reads the committed {@code last_seq}, matches nothing, and the append fails with {@link
- * ConflictException} with nothing written. Cost is independent of the log's length.
+ * <p>A log's high-water mark is the larger of its highest record and {@code last_seq}. An
+ * append of one record is one conditional INSERT in auto-commit (see {@link
+ * #insertAfterHighWaterMark}): one round trip, at a cost independent of the log's length. A
+ * wrong seq inserts nothing; a second writer of the same seq fails on the primary key. Either
+ * way the append throws {@link ConflictException} with nothing written.
  */
 final class JdbcBackend implements StorageBackend {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcBackend.class);

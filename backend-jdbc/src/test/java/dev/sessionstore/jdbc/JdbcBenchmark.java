@@ -45,7 +45,8 @@ import org.springframework.ai.chat.messages.UserMessage;
  * operation. Then loads are timed the same way.
  *
  * <p>Contenders: the floor in auto-commit (one INSERT, 1 round trip) and as INSERT + COMMIT
- * (2), both on one held connection; our {@code Session.append} (core) and our SPI {@code
+ * (2), both on one held connection into a table with a BIGINT key; the same auto-commit INSERT
+ * into a table shaped like ours ({@code PRIMARY KEY (log_key, seq)}); our {@code Session.append} (core) and our SPI {@code
  * append} alone; Spring AI's {@code MessageWindowChatMemory} over the JDBC repository with its
  * default window of 20 messages (older ones are deleted) and with the whole conversation
  * kept (window {@code Integer.MAX_VALUE}). Spring AI has no append: {@code add} reads the
@@ -189,6 +190,11 @@ public final class JdbcBenchmark {
       String floorTable = prefix + "floor";
       exec(floorPool, "CREATE TABLE " + floorTable + " (id BIGINT NOT NULL PRIMARY KEY, content "
           + dialect.bytesType + " NOT NULL)" + dialect.tableOptions);
+      // Shaped like our records table: what an unconditional INSERT of a record costs.
+      String keyedTable = prefix + "floorkeyed";
+      exec(floorPool, "CREATE TABLE " + keyedTable + " (log_key " + dialect.keyType
+          + " NOT NULL, seq BIGINT NOT NULL, content " + dialect.bytesType
+          + " NOT NULL, PRIMARY KEY (log_key, seq))" + dialect.tableOptions);
       JdbcChatMemoryRepository repo = JdbcChatMemoryRepository.builder().dataSource(springDs)
           .dialect(springDialect).build();
       try (Connection autoCommitConn = floorDs.getConnection();
@@ -198,6 +204,7 @@ public final class JdbcBenchmark {
         List<Contender> all = List.of(
             floor("floor: INSERT (auto-commit)", floorDs, autoCommitConn, floorTable, floorId),
             floor("floor: INSERT + COMMIT", floorDs, txConn, floorTable, floorId),
+            keyedFloor(floorDs, autoCommitConn, keyedTable),
             session(backend, ours),
             spi(backend, ours),
             spring("Spring AI, window 20", repo, springDs, 20),
@@ -219,7 +226,7 @@ public final class JdbcBenchmark {
           report(dbName, length, all, rows);
         }
       } finally {
-        for (String t : List.of("records", "logs", "blobs", "schema", "floor")) {
+        for (String t : List.of("records", "logs", "blobs", "schema", "floor", "floorkeyed")) {
           exec(ourPool, "DROP TABLE IF EXISTS " + prefix + t);
         }
         backend.close();
@@ -276,6 +283,30 @@ public final class JdbcBenchmark {
         }
         if (!c.getAutoCommit()) {
           c.commit();
+        }
+      }
+    };
+  }
+
+  private static Contender keyedFloor(CountingDataSource ds, Connection c, String table) {
+    return new Contender("floor: INSERT (auto-commit) into a (key, seq) table", ds) {
+      String key;
+      long next;
+
+      @Override
+      void fill(int length) {
+        key = "bench/" + UUID.randomUUID() + "/log";
+        next = 1;
+      }
+
+      @Override
+      void appendOne(int i) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + table + " (log_key, seq, content) VALUES (?, ?, ?)")) {
+          p.setString(1, key);
+          p.setLong(2, next++);
+          p.setBytes(3, record(i));
+          p.executeUpdate();
         }
       }
     };
