@@ -37,6 +37,8 @@ public final class SessionStore implements AutoCloseable {
   final TokenEstimator tokenEstimator;
   private final List<HealListener> listeners;
   private final List<StoreObserver> observers;
+  /** Timed operations running on this thread, so that nested ones are not counted again. */
+  private final ThreadLocal<int[]> timedDepth = ThreadLocal.withInitial(() -> new int[1]);
   private final SessionCache sessions;
   final Lifecycle lifecycle;
 
@@ -463,14 +465,17 @@ public final class SessionStore implements AutoCloseable {
 
   /**
    * Runs one public operation and tells the observers how long it took and how it ended; a
-   * {@link ContentionException} is also reported as contention.
+   * {@link ContentionException} is also reported as contention. Only the outermost operation
+   * on a thread counts: a repair that opens the session inside is one repair, not three ops.
    */
   <T> T timed(String op, Supplier<T> body) {
-    if (observers.isEmpty()) {
+    int[] depth = timedDepth.get();
+    if (observers.isEmpty() || depth[0] > 0) {
       return body.get();
     }
     long start = System.nanoTime();
     boolean ok = false;
+    depth[0]++;
     try {
       T result = body.get();
       ok = true;
@@ -479,6 +484,7 @@ public final class SessionStore implements AutoCloseable {
       observe(o -> o.contention(op));
       throw e;
     } finally {
+      depth[0]--;
       long nanos = System.nanoTime() - start;
       boolean success = ok;
       observe(o -> o.operation(op, nanos, success));

@@ -61,6 +61,12 @@ class StoreObserverTest {
       assertThrows(IllegalArgumentException.class, () -> s.commit(-1));
       assertEquals(List.of("load ok", "append ok", "append ok", "commit ok", "load ok", "load ok",
           "load ok", "reconcile ok", "reconcile ok", "commit error"), rec.calls);
+      rec.calls.clear();
+      store.repair("s"); // opens the session inside: still one operation
+      assertEquals(List.of("reconcile ok"), rec.calls);
+      store.delete("s");
+      assertThrows(SessionNotFoundException.class, s::messages);
+      assertEquals(List.of("reconcile ok", "load error"), rec.calls);
     }
   }
 

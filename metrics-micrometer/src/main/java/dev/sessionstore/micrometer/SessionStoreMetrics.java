@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@value #OPERATIONS} (timer), tags {@code op} = {@code append | commit | load |
  *       reconcile} and {@code outcome} = {@code ok | error};
  *   <li>{@value #HEALS} (counter), tag {@code kind} = {@code stale_dropped | rolled_forward |
- *       rolled_back | meta_rewritten}: one count per heal that did that kind of repair;
+ *       rolled_back | meta_rewritten | damage_found}: one count per heal that did that kind of
+ *       repair ({@code damage_found}: reconcile found damage it does not repair, which {@code
+ *       SessionStore.repair} or {@code sessionstore check --repair} deals with);
  *   <li>{@value #STALE_MESSAGES} (counter): live messages dropped because an archive already
  *       held them (each one a message that would otherwise have reached the model twice);
  *   <li>{@value #CONFLICTS} (counter), tag {@code op}: races lost to another writer and retried;
@@ -121,6 +123,9 @@ public final class SessionStoreMetrics implements StoreObserver {
     }
     if (report.metaRewritten()) {
       heal("meta_rewritten").increment();
+    }
+    if (!report.problems().isEmpty()) {
+      heal("damage_found").increment(); // found and left for `check --repair`: worth an alert
     }
   }
 

@@ -10,6 +10,7 @@ import dev.sessionstore.Session;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.conformance.ForwardingBackend;
 import dev.sessionstore.mem.MemoryStorageProvider;
+import dev.sessionstore.spi.Precondition;
 import dev.sessionstore.spi.StorageBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,6 +81,22 @@ class SessionStoreMetricsTest {
     assertEquals(2, count(SessionStoreMetrics.STALE_MESSAGES));
     assertEquals(0, count(SessionStoreMetrics.HEALS, "kind", "rolled_back"));
     assertNull(registry.find(SessionStoreMetrics.HEALS).tag("kind", "rolled_back").counter());
+  }
+
+  @Test
+  void damageThatReconcileLeavesInPlaceIsCountedForAnAlert() {
+    try (SessionStore plain = SessionStore.builder().backend(mem).build()) {
+      plain.session("s").append(Message.user("a"));
+    }
+    // An archive without marker holding a message that is not live: reconcile must keep it.
+    mem.put("sessions/s/history/archive_001/messages.jsonl", ("{\"seq\":7,\"id\":\"msg_x\","
+        + "\"role\":\"user\",\"parts\":[],\"created_at\":\"t\"}\n")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8), Precondition.absent());
+    try (SessionStore store = store(MemoryStorageProvider.sharing(mem), 100)) {
+      store.session("s");
+    }
+    assertEquals(1, count(SessionStoreMetrics.HEALS, "kind", "damage_found"));
+    assertEquals(0, count(SessionStoreMetrics.HEALS, "kind", "rolled_back"));
   }
 
   @Test
