@@ -114,6 +114,9 @@ public final class SessionLayout {
     private InfoFields() {}
   }
 
+  /** Name of the info blob under a session's root. */
+  public static final String INFO_NAME = ".session.json";
+
   /** Prefix of the metadata index. */
   public static final String INDEX = "index/";
   /** Prefix of the expiry index. */
@@ -128,7 +131,7 @@ public final class SessionLayout {
    * @param id the session id
    */
   public static String info(String id) {
-    return root(id) + ".session.json";
+    return root(id) + INFO_NAME;
   }
 
   /**

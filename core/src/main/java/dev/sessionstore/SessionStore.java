@@ -141,7 +141,7 @@ public final class SessionStore implements AutoCloseable {
   public boolean exists(String id) {
     SessionLayout.requireValidId(id);
     List<String> names = backend.list(SessionLayout.root(id));
-    if (names.contains(".session.json") && lifecycle.readFinishingDelete(id) == null) {
+    if (names.contains(SessionLayout.INFO_NAME) && lifecycle.readFinishingDelete(id) == null) {
       return false; // an expired session whose delete had not finished
     }
     return !names.isEmpty();
