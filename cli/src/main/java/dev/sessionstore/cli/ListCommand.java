@@ -14,8 +14,9 @@ import picocli.CommandLine.Spec;
 
 /** Lists the sessions of a store. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = {"Lists the sessions of a store (in id order) with their counters, expiry and",
-      "metadata. --limit and --after page through a large store."})
+    description = {"Lists sessions in id order with counters, expiry and metadata.",
+      "",
+      "--limit and --after page through a large store."})
 final class ListCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin StoreOption store;
