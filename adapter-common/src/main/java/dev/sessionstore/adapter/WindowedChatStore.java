@@ -71,8 +71,11 @@ public final class WindowedChatStore<T> {
   }
 
   /**
-   * A windowed store over a session store.
+   * {@return a windowed store over a session store}
    *
+   * @param <T> the framework's message type
+   * @param store the session store to keep conversations in; it stays open
+   * @param codec how the framework's messages are stored
    * @param deleteOnClear whether {@link #clear} deletes the session; by default (false) it
    *     archives the window, so the model forgets it but the history keeps it
    */
@@ -81,12 +84,16 @@ public final class WindowedChatStore<T> {
     return new WindowedChatStore<>(store, codec, deleteOnClear);
   }
 
-  /** The session store underneath. */
+  /** {@return the session store underneath} */
   public SessionStore sessionStore() {
     return store;
   }
 
-  /** The current window of a conversation, oldest first; empty if it has none. */
+  /**
+   * {@return the current window of a conversation, oldest first; empty if it has none}
+   *
+   * @param conversationId the framework's conversation id
+   */
   public List<T> window(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
     if (!store.exists(sid)) {
@@ -103,6 +110,8 @@ public final class WindowedChatStore<T> {
    * Makes {@code window} the conversation's window: appends what is new and archives what the
    * window dropped. Idempotent: repeating an update changes nothing.
    *
+   * @param conversationId the framework's conversation id
+   * @param window the whole new window, oldest first
    * @throws dev.sessionstore.InvalidMessageException if a message is over the store's size or
    *     nesting limit (nothing written)
    */
@@ -185,6 +194,8 @@ public final class WindowedChatStore<T> {
   /**
    * Clears a conversation's window. By default its messages are archived (the history keeps
    * them); with {@code deleteOnClear} the session is deleted.
+   *
+   * @param conversationId the framework's conversation id
    */
   public void clear(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
@@ -203,8 +214,8 @@ public final class WindowedChatStore<T> {
   }
 
   /**
-   * The conversation ids of all sessions in the store, sorted by session id. Hashed ids (see
-   * {@link ConversationIds}) are read from the stored messages.
+   * {@return the conversation ids of all sessions in the store, sorted by session id} Hashed ids
+   * (see {@link ConversationIds}) are read from the stored messages.
    */
   public List<String> conversationIds() {
     List<String> out = new ArrayList<>();
@@ -219,8 +230,10 @@ public final class WindowedChatStore<T> {
   }
 
   /**
-   * The whole stored history of a conversation: every archived message, then the live ones,
-   * each exactly once, in the order they first appeared. Window markers are left out.
+   * {@return the whole stored history of a conversation: every archived message, then the live
+   * ones, each exactly once, in the order they first appeared} Window markers are left out.
+   *
+   * @param conversationId the framework's conversation id
    */
   public List<T> history(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
