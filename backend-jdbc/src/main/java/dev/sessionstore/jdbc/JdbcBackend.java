@@ -65,6 +65,9 @@ final class JdbcBackend implements StorageBackend {
    */
   volatile SqlConsumer beforeAppendCommit;
 
+  /** Test seam: runs inside a trim's transaction, after it read the high-water mark. */
+  volatile SqlConsumer afterTrimReadsHighWaterMark;
+
   @FunctionalInterface
   interface SqlConsumer {
     void accept(Connection c) throws SQLException;
@@ -391,6 +394,10 @@ final class JdbcBackend implements StorageBackend {
     }
     run("trim", log, true, c -> {
       long through = Math.min(throughSeq, highWaterMark(c, log));
+      SqlConsumer hook = afterTrimReadsHighWaterMark;
+      if (hook != null) {
+        hook.accept(c);
+      }
       if (through < 1) {
         return null;
       }
