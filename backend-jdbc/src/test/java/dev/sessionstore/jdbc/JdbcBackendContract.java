@@ -188,6 +188,28 @@ abstract class JdbcBackendContract {
   }
 
   @Test
+  void aReadBeyondTheEnd_thatAppendsOvertake_returnsTheirRecords() {
+    backend.append("s/log", 1, List.of(json("a"), json("b")));
+    JdbcBackend other = db.open(prefix);
+    AtomicLong calls = new AtomicLong();
+    // Between the read's first statement (nothing at or after seq 4) and its second one.
+    backend.beforeReadsHighWaterMarkAgain = c -> {
+      if (calls.incrementAndGet() == 1) {
+        other.append("s/log", 3, List.of(json("c")));
+        other.append("s/log", 4, List.of(json("d")));
+        other.append("s/log", 5, List.of(json("e")));
+      }
+    };
+    try {
+      LogSlice s = backend.read("s/log", 5);
+      assertEquals(5, s.lastSeq());
+      assertEquals(List.of("{\"t\":\"e\"}"), texts(s), "no record at or after 5 is missed");
+    } finally {
+      backend.beforeReadsHighWaterMarkAgain = null;
+    }
+  }
+
+  @Test
   void firstOpen_runsNoFailingStatement() {
     CountingDataSource counting = new CountingDataSource(backend.dataSource());
     String fresh = db.newPrefix();
