@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 /** Converts sessions written by OpenViking, once, so that this library can write to them. */
 @Command(name = "import", mixinStandardHelpOptions = true,
     description = {
-      "Converts OpenViking sessions, once, so that this library can write to them.",
+      "Converts OpenViking sessions so that this library can write to them.",
       "",
       "A session in OpenViking's format has no seqs. The import heals a lost clear as",
       "OpenViking would (by message id), records each archive's message count and",
