@@ -161,6 +161,8 @@ public final class JdbcBackendBuilder {
   private StorageBackend buildPooled() {
     JdbcUrl parsed = JdbcUrl.parse(url);
     Dialect dialect = Dialect.forSubProtocol(parsed.subProtocol());
+    requireDriver(dialect, JdbcBackendBuilder.class.getClassLoader(),
+        Thread.currentThread().getContextClassLoader());
     String driverUrl = parsed.driverUrl();
     boolean h2Mem = false;
     if (dialect == Dialect.H2) {
@@ -187,6 +189,7 @@ public final class JdbcBackendBuilder {
         owned.add(DriverManager.getConnection(driverUrl));
       }
       HikariConfig config = new HikariConfig();
+      config.setDriverClassName(dialect.driverClass);
       config.setJdbcUrl(driverUrl);
       config.setMaximumPoolSize(maximumPoolSize);
       config.setMinimumIdle(1);
@@ -210,6 +213,27 @@ public final class JdbcBackendBuilder {
       }
       throw new StorageException("cannot open " + redact(driverUrl) + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Fails with the Maven coordinates of the driver when it is not on the class path: this
+   * artifact brings no driver, so that an application carries only the one it uses.
+   */
+  static void requireDriver(Dialect dialect, ClassLoader... loaders) {
+    for (ClassLoader loader : loaders) {
+      if (loader == null) {
+        continue;
+      }
+      try {
+        Class.forName(dialect.driverClass, false, loader);
+        return;
+      } catch (ClassNotFoundException | LinkageError e) {
+        // try the next class loader
+      }
+    }
+    throw new StorageException("the " + dialect.product + " JDBC driver (" + dialect.driverClass
+        + ") is not on the class path: add the dependency " + dialect.driverArtifact
+        + " to the application (sessionstore-backend-jdbc does not bring database drivers)");
   }
 
   private static Set<Capability> capabilities(boolean persistent) {
