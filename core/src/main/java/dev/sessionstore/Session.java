@@ -82,11 +82,13 @@ public final class Session {
     if (messages.isEmpty()) {
       return List.of();
     }
+    List<byte[]> bodies = new ArrayList<>(messages.size());
     for (Message m : messages) {
-      store.codec.encodeRecord(Objects.requireNonNull(m, "messages must not contain null"),
-          Long.MAX_VALUE);
+      bodies.add(store.codec.encodeRecord(
+          Objects.requireNonNull(m, "messages must not contain null"), 0));
     }
-    return store.timed(StoreObserver.APPEND, () -> locked(() -> appender.append(messages)));
+    return store.timed(StoreObserver.APPEND,
+        () -> locked(() -> appender.append(messages, bodies)));
   }
 
   /** {@return the live messages, oldest first} */
