@@ -84,14 +84,15 @@ public final class Session {
     if (messages.isEmpty()) {
       return List.of();
     }
+    List<byte[]> bodies = new ArrayList<>(messages.size());
     for (Message m : messages) {
-      store.codec.encodeRecord(Objects.requireNonNull(m, "messages must not contain null"),
-          Long.MAX_VALUE);
+      bodies.add(store.codec.encodeRecord(
+          Objects.requireNonNull(m, "messages must not contain null"), 0));
     }
     return store.timed(StoreObserver.APPEND, () -> locked(() -> {
       view.requireNotDeleted();
       store.lifecycle.touch(this); // extends the expiry first, so a sweep cannot delete under us
-      return appender.append(messages);
+      return appender.append(messages, bodies);
     }));
   }
 
