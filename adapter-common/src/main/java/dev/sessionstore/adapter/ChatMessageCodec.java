@@ -14,21 +14,41 @@ import java.util.Optional;
  */
 public interface ChatMessageCodec<T> {
 
-  /** Name of the stored message field that carries the payload, for example {@code spring_ai}. */
+  /**
+   * {@return name of the stored message field that carries the payload, for example {@code
+   *     spring_ai}}
+   */
   String payloadField();
 
-  /** The framework's JSON for a message; {@link #fromPayload} must give an equal message back. */
+  /**
+   * {@return the framework's JSON for a message; {@link #fromPayload} must give an equal message
+   *     back}
+   *
+   * @param message the framework's message
+   */
   ObjectNode toPayload(T message);
 
-  /** The message a payload stands for. */
+  /**
+   * {@return the message a payload stands for}
+   *
+   * @param payload what {@link #toPayload} made
+   */
   T fromPayload(ObjectNode payload);
 
-  /** Role and readable parts (text, tool calls, media references) shown by the CLI. */
+  /**
+   * Role and readable parts (text, tool calls, media references) shown by the CLI.
+   *
+   * @param message the framework's message
+   * @return its role and parts
+   */
   Readable readable(T message);
 
   /**
    * A framework message for a stored message that carries no payload (one appended through this
    * library's API or CLI), or empty to leave it out of the window.
+   *
+   * @param message the stored message
+   * @return the framework's message, or empty
    */
   Optional<T> fromForeign(Message message);
 
@@ -39,6 +59,12 @@ public interface ChatMessageCodec<T> {
    * @param parts text, tool and media parts
    */
   record Readable(String role, List<Part> parts) {
+    /**
+     * Copies the parts.
+     *
+     * @param role for example {@code user}, {@code assistant}, {@code system}, {@code tool}
+     * @param parts text, tool and media parts
+     */
     public Readable {
       parts = List.copyOf(parts);
     }

@@ -73,6 +73,10 @@ public final class WindowedChatStore<T> {
   /**
    * A windowed store over a session store.
    *
+   * @param <T> the framework's message type
+   * @param store the session store
+   * @param codec how messages are stored
+   * @return the windowed store
    * @param deleteOnClear whether {@link #clear} deletes the session; by default (false) it
    *     archives the window, so the model forgets it but the history keeps it
    */
@@ -81,12 +85,16 @@ public final class WindowedChatStore<T> {
     return new WindowedChatStore<>(store, codec, deleteOnClear);
   }
 
-  /** The session store underneath. */
+  /** {@return the session store underneath} */
   public SessionStore sessionStore() {
     return store;
   }
 
-  /** The current window of a conversation, oldest first; empty if it has none. */
+  /**
+   * {@return the current window of a conversation, oldest first; empty if it has none}
+   *
+   * @param conversationId the framework's conversation id
+   */
   public List<T> window(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
     if (!store.exists(sid)) {
@@ -103,6 +111,8 @@ public final class WindowedChatStore<T> {
    * Makes {@code window} the conversation's window: appends what is new and archives what the
    * window dropped. Idempotent: repeating an update changes nothing.
    *
+   * @param conversationId the framework's conversation id
+   * @param window the messages the framework keeps, oldest first
    * @throws dev.sessionstore.InvalidMessageException if a message is over the store's size or
    *     nesting limit (nothing written)
    */
@@ -185,6 +195,8 @@ public final class WindowedChatStore<T> {
   /**
    * Clears a conversation's window. By default its messages are archived (the history keeps
    * them); with {@code deleteOnClear} the session is deleted.
+   *
+   * @param conversationId the framework's conversation id
    */
   public void clear(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
@@ -205,6 +217,8 @@ public final class WindowedChatStore<T> {
   /**
    * The conversation ids of all sessions in the store, sorted by session id. Hashed ids (see
    * {@link ConversationIds}) are read from the stored messages.
+   *
+   * @return the conversation ids
    */
   public List<String> conversationIds() {
     List<String> out = new ArrayList<>();
@@ -221,6 +235,9 @@ public final class WindowedChatStore<T> {
   /**
    * The whole stored history of a conversation: every archived message, then the live ones,
    * each exactly once, in the order they first appeared. Window markers are left out.
+   *
+   * @param conversationId the framework's conversation id
+   * @return the messages, oldest first
    */
   public List<T> history(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);

@@ -38,7 +38,7 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     this.ownsStore = ownsStore;
   }
 
-  /** A builder. */
+  /** {@return a builder} */
   public static Builder builder() {
     return new Builder();
   }
@@ -61,17 +61,24 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
   /**
    * Every message this memory ever held, archived and live, each once, in the order it first
    * appeared (the chat memory only sees its window).
+   *
+   * @param memoryId the conversation's id
+   * @return the messages, oldest first
    */
   public List<ChatMessage> history(Object memoryId) {
     return windows.history(conversationId(memoryId));
   }
 
-  /** The session id that holds a memory id's messages (for this library's API and CLI). */
+  /**
+   * {@return the session id that holds a memory id's messages (for this library's API and CLI)}
+   *
+   * @param memoryId the conversation's id
+   */
   public static String sessionId(Object memoryId) {
     return ConversationIds.toSessionId(conversationId(memoryId));
   }
 
-  /** The session store underneath. */
+  /** {@return the session store underneath} */
   public SessionStore sessionStore() {
     return windows.sessionStore();
   }
@@ -96,19 +103,34 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
 
     private Builder() {}
 
-    /** Uses this session store (it stays open when the memory store is closed). */
+    /**
+     * Uses this session store (it stays open when the memory store is closed).
+     *
+     * @param store the session store
+     * @return this builder
+     */
     public Builder store(SessionStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 
-    /** Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}). */
+    /**
+     * Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}).
+     *
+     * @param uri the store URI
+     * @return this builder
+     */
     public Builder uri(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
       return this;
     }
 
-    /** Whether {@code deleteMessages} deletes the session instead of archiving the window. */
+    /**
+     * Whether clearing a conversation deletes its session instead of archiving the window.
+     *
+     * @param deleteOnClear true to delete, false (the default) to archive
+     * @return this builder
+     */
     public Builder deleteOnClear(boolean deleteOnClear) {
       this.deleteOnClear = deleteOnClear;
       return this;
@@ -117,6 +139,7 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     /**
      * Builds the memory store.
      *
+     * @return the memory store
      * @throws IllegalStateException unless exactly one of store and uri was given
      */
     public SessionStoreChatMemoryStore build() {

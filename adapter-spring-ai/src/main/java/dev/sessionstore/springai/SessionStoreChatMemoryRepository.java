@@ -37,7 +37,7 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     this.ownsStore = ownsStore;
   }
 
-  /** A builder. */
+  /** {@return a builder} */
   public static Builder builder() {
     return new Builder();
   }
@@ -68,17 +68,24 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
   /**
    * Every message the conversation ever held, archived and live, each once, in the order it
    * first appeared (the chat memory only sees its window).
+   *
+   * @param conversationId the conversation's id
+   * @return the messages, oldest first
    */
   public List<Message> history(String conversationId) {
     return windows.history(conversationId);
   }
 
-  /** The session id that holds a conversation (for this library's API and CLI). */
+  /**
+   * {@return the session id that holds a conversation (for this library's API and CLI)}
+   *
+   * @param conversationId the conversation's id
+   */
   public static String sessionId(String conversationId) {
     return ConversationIds.toSessionId(conversationId);
   }
 
-  /** The session store underneath. */
+  /** {@return the session store underneath} */
   public SessionStore sessionStore() {
     return windows.sessionStore();
   }
@@ -99,19 +106,34 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
 
     private Builder() {}
 
-    /** Uses this session store (it stays open when the repository is closed). */
+    /**
+     * Uses this session store (it stays open when the repository is closed).
+     *
+     * @param store the session store
+     * @return this builder
+     */
     public Builder store(SessionStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 
-    /** Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}). */
+    /**
+     * Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}).
+     *
+     * @param uri the store URI
+     * @return this builder
+     */
     public Builder uri(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
       return this;
     }
 
-    /** Whether {@code deleteByConversationId} deletes the session instead of archiving the window. */
+    /**
+     * Whether clearing a conversation deletes its session instead of archiving the window.
+     *
+     * @param deleteOnClear true to delete, false (the default) to archive
+     * @return this builder
+     */
     public Builder deleteOnClear(boolean deleteOnClear) {
       this.deleteOnClear = deleteOnClear;
       return this;
@@ -120,6 +142,7 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     /**
      * Builds the repository.
      *
+     * @return the repository
      * @throws IllegalStateException unless exactly one of store and uri was given
      */
     public SessionStoreChatMemoryRepository build() {
