@@ -1107,7 +1107,7 @@ public abstract class ConformanceKit implements LifecycleRules {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The fault catalogue (DESIGN.md section 5) through the fault-injecting decorator
+  // The fault catalogue (conformance-tests/README.md) through the fault-injecting decorator
   // ---------------------------------------------------------------------------------------------
 
   /** Each fault of the catalogue, injected with {@link FaultInjectingBackend}. */
