@@ -120,7 +120,8 @@ final class JsonLines {
    * does not increase, is corruption.
    *
    * @param base the seq before the first line ({@link #UNKNOWN} if {@code from} is not the
-   *     start of the file); a line without {@code "seq"} takes the previous seq + 1
+   *     start of the file); a line without {@code "seq"} takes the previous seq + 1, and lines
+   *     at the head with a seq at or below {@code base} are skipped (already trimmed)
    */
   static Scan scan(byte[] b, int from, int to, long base) throws BadLine {
     Scan s = new Scan(to);
@@ -153,7 +154,15 @@ final class JsonLines {
         boolean explicit = seq != NO_SEQ;
         if (!explicit) {
           seq = prev == UNKNOWN ? UNKNOWN : prev + 1;
-        } else if (prev != UNKNOWN && seq <= prev) {
+        }
+        if (s.count == 0 && base != UNKNOWN && seq != UNKNOWN && seq <= base) {
+          // Left by a trim that emptied the log: its high-water mark became durable, the
+          // removal of the lines did not. They are trimmed; the next trim drops them.
+          prev = seq;
+          pos = nl + 1;
+          continue;
+        }
+        if (explicit && prev != UNKNOWN && seq <= prev) {
           throw new BadLine(pos, "seq " + seq + " does not follow seq " + prev, null);
         }
         s.add(pos, nl, seq, explicit);
