@@ -19,6 +19,9 @@ interface FileIo {
   /** Attributes of {@code p} (following links), or null if it does not exist. */
   BasicFileAttributes attrs(Path p) throws IOException;
 
+  /** Whether {@code p} exists (following links); cheaper than {@link #attrs} when it does not. */
+  boolean exists(Path p) throws IOException;
+
   /** The whole content of a file; {@link java.nio.file.NoSuchFileException} if missing. */
   byte[] readAll(Path p) throws IOException;
 

@@ -48,8 +48,8 @@ final class KeyLocks {
   private final Object id;
   private final Path dir;
   private final AtomicReferenceArray<ReentrantLock> jvm = new AtomicReferenceArray<>(SLOTS);
-  /** Guarded by {@code this}; reopened if an interrupt closed one. */
-  private final FileChannel[] channels = new FileChannel[FILES];
+  /** Opened (and reopened, if an interrupt closed one) under {@code this}; read without. */
+  private final AtomicReferenceArray<FileChannel> channels = new AtomicReferenceArray<>(FILES);
   private int users; // guarded by OPEN
 
   private KeyLocks(Object id, Path dir) {
@@ -89,8 +89,7 @@ final class KeyLocks {
     }
     synchronized (this) {
       for (int i = 0; i < FILES; i++) {
-        closeQuietly(channels[i]);
-        channels[i] = null;
+        closeQuietly(channels.getAndSet(i, null));
       }
     }
   }
@@ -187,14 +186,20 @@ final class KeyLocks {
     }
   }
 
-  private synchronized FileChannel channel(int file) throws IOException {
-    FileChannel ch = channels[file];
-    if (ch == null || !ch.isOpen()) {
-      ch = FileChannel.open(dir.resolve(String.format("%02x", file)),
-          StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      channels[file] = ch;
+  private FileChannel channel(int file) throws IOException {
+    FileChannel ch = channels.get(file);
+    if (ch != null && ch.isOpen()) {
+      return ch;
     }
-    return ch;
+    synchronized (this) {
+      ch = channels.get(file);
+      if (ch == null || !ch.isOpen()) {
+        ch = FileChannel.open(dir.resolve(String.format("%02x", file)),
+            StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        channels.set(file, ch);
+      }
+      return ch;
+    }
   }
 
   private static void closeQuietly(FileChannel ch) {

@@ -565,7 +565,7 @@ final class LocalFsBackend implements StorageBackend {
     if (st.cachedSize >= 0 && st.handle.isOpen()) {
       BasicFileAttributes a = io.attrs(st.file);
       if (a != null && a.size() == st.cachedSize && Objects.equals(a.fileKey(), st.fileKey)
-          && a.isRegularFile() && io.attrs(st.intent) == null) {
+          && a.isRegularFile() && !io.exists(st.intent)) {
         return;
       }
     }
@@ -594,7 +594,7 @@ final class LocalFsBackend implements StorageBackend {
     st.goodEnd = t.tornStart;
     st.hwm = Math.max(st.base, t.lastLine);
     boolean clean = t.tornStart == t.size;
-    if (!repair && io.attrs(st.intent) != null) {
+    if (!repair && io.exists(st.intent)) {
       clean = false;
       long[] in = readIntent(st.intent);
       if (in != null && partialBatch(in, t)) {
@@ -752,7 +752,7 @@ final class LocalFsBackend implements StorageBackend {
   private Tail recover(String log, Path file, FileIo.Handle h, long base) throws IOException {
     Tail t = tail(log, file, h, base);
     Path intent = sibling(file, BATCH);
-    if (io.attrs(intent) != null) {
+    if (io.exists(intent)) {
       long[] in = readIntent(intent);
       if (in != null && partialBatch(in, t)) {
         quarantine(log, file, h, in[0], t.size, "an unfinished batch append (seqs " + in[1]

@@ -52,6 +52,11 @@ final class RealFileIo implements FileIo {
   }
 
   @Override
+  public boolean exists(Path p) {
+    return p.toFile().exists(); // no exception (and its stack trace) when it is missing
+  }
+
+  @Override
   public byte[] readAll(Path p) throws IOException {
     return Files.readAllBytes(p);
   }

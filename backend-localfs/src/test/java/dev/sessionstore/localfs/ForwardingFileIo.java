@@ -20,6 +20,11 @@ class ForwardingFileIo implements FileIo {
   }
 
   @Override
+  public boolean exists(Path p) throws IOException {
+    return d.exists(p);
+  }
+
+  @Override
   public byte[] readAll(Path p) throws IOException {
     return d.readAll(p);
   }

@@ -172,6 +172,12 @@ final class PowerCutFileIo implements FileIo {
   }
 
   @Override
+  public boolean exists(Path p) throws IOException {
+    alive();
+    return real.exists(p);
+  }
+
+  @Override
   public byte[] readAll(Path p) throws IOException {
     alive();
     return real.readAll(p);
