@@ -239,7 +239,7 @@ public final class LocalFsBenchmark {
     int one = (int) Math.max(50, 400 * scale);
     int each = (int) Math.max(10, 60 * scale);
     Map<String, List<Run>> runs = new LinkedHashMap<>();
-    for (int round = 0; round < rounds; round++) {
+    for (int round = -1; round < rounds; round++) { // round -1 warms the JIT up, not counted
       Path r = dir.resolve("round" + round);
       // Interleaved: each contender once per round, in the same order.
       add(runs, "bare, 1 writer", bare(r.resolve("bare1"), 1, one));
@@ -251,6 +251,9 @@ public final class LocalFsBenchmark {
       add(runs, "ours, 16 writers, 1 session", ours(r.resolve("ours16s"), 16, each, true));
       add(runs, "sqlite, 16 writers, 1 database", sqlite(r.resolve("sql16s"), 16, each, true));
       deleteTree(r);
+      if (round < 0) {
+        runs.clear();
+      }
       System.err.printf(Locale.ROOT, "round %d of %d done%n", round + 1, rounds);
     }
     System.out.println();
