@@ -20,7 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
@@ -37,8 +39,10 @@ import picocli.CommandLine.Spec;
 /** Runs the conformance kit against the backend behind a store URI and reports per rule. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {
-      "Runs the conformance kit (SPI contract, session semantics, fault catalogue,",
-      "concurrency, bad input) against the backend at --store and prints pass/fail per rule.",
+      "Runs the conformance kit against the backend of a store, rule by rule.",
+      "",
+      "The kit covers the SPI contract, session semantics, the fault catalogue,",
+      "concurrency and bad input. Progress is shown per group of rules as it runs.",
       "Each test gets a fresh, empty sub-store, made per scheme:",
       "  file:///dir     a new directory dir/sessionstore-verify-<run>/<n>",
       "  mem:            a new named in-memory store",
@@ -46,7 +50,9 @@ import picocli.CommandLine.Spec;
       "  s3://b/prefix   a new prefix b/prefix/sessionstore-verify-<run>-<n>",
       "  scheme:NAME     scheme:NAME-verify-<run>-<n> (any other backend with named stores)",
       "Everything written is deleted afterwards (jdbc: the emptied tables stay).",
-      "Exit 0 if nothing failed, 1 if any rule failed."
+      "Exit 0 if nothing failed, 1 if any rule failed. A required rule is part of",
+      "the contract every backend keeps; an optional one checks a capability the",
+      "backend declares (it is skipped when the backend does not declare it)."
     })
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -81,7 +87,7 @@ final class VerifyCommand implements Callable<Integer> {
     } finally {
       cleanUp(uri, run);
     }
-    return results.report(out, verbose);
+    return results.report(out);
   }
 
   private List<DiscoverySelector> selectors() {
@@ -179,16 +185,26 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  private static Results launch(List<DiscoverySelector> selectors) {
-    Results r = new Results();
+  private Results launch(List<DiscoverySelector> selectors) {
     LauncherDiscoveryRequest request =
         LauncherDiscoveryRequestBuilder.request().selectors(selectors).build();
-    LauncherFactory.create().execute(request, r);
-    return r;
+    Launcher launcher = LauncherFactory.create();
+    TestPlan plan = launcher.discover(request);
+    int rules = (int) plan.countTestIdentifiers(TestIdentifier::isTest);
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("running " + rules + " rules; each group is reported when it finishes");
+    try (Progress bar = new Progress(out, spec.commandLine().getErr(), "rules", rules,
+        Progress.Mode.AUTO)) {
+      Results r = new Results(bar, verbose);
+      launcher.execute(plan, r);
+      return r;
+    }
   }
 
-  /** Outcomes by group and rule, in the order they ran. */
+  /** Outcomes by group and rule; each group is printed as soon as it finishes. */
   private static final class Results implements TestExecutionListener {
+    private final Progress bar;
+    private final boolean verbose;
     private TestPlan plan;
     private final Map<String, List<String[]>> byGroup = new LinkedHashMap<>();
     private final List<String> errors = new ArrayList<>();
@@ -197,9 +213,21 @@ final class VerifyCommand implements Callable<Integer> {
     private int requiredFailed;
     private int skipped;
 
+    Results(Progress bar, boolean verbose) {
+      this.bar = bar;
+      this.verbose = verbose;
+    }
+
     @Override
     public void testPlanExecutionStarted(TestPlan testPlan) {
       plan = testPlan;
+    }
+
+    @Override
+    public void executionStarted(TestIdentifier id) {
+      if (isGroup(id)) {
+        bar.stage("rules (" + id.getDisplayName() + ")");
+      }
     }
 
     @Override
@@ -207,6 +235,9 @@ final class VerifyCommand implements Callable<Integer> {
       if (id.isTest()) {
         add(id, "SKIP", reason);
         skipped++;
+        bar.step();
+      } else if (isGroup(id)) {
+        bar.println("skip  " + id.getDisplayName() + ": " + Main.oneLine(reason));
       }
     }
 
@@ -215,6 +246,9 @@ final class VerifyCommand implements Callable<Integer> {
       if (!id.isTest()) {
         result.getThrowable().ifPresent(t -> errors.add(id.getDisplayName() + ": "
             + Main.describe(t)));
+        if (isGroup(id)) {
+          printGroup(id.getDisplayName());
+        }
         return;
       }
       switch (result.getStatus()) {
@@ -234,11 +268,28 @@ final class VerifyCommand implements Callable<Integer> {
           add(id, "FAIL", result.getThrowable().map(Main::describe).orElse("failed"));
         }
       }
+      bar.step();
+    }
+
+    /** A group of the kit: one of its nested classes. */
+    private static boolean isGroup(TestIdentifier id) {
+      return id.isContainer() && id.getSource().filter(ClassSource.class::isInstance)
+          .map(s -> ((ClassSource) s).getJavaClass().getEnclosingClass() != null).orElse(false);
+    }
+
+    /** The nearest enclosing group (parameterized rules sit one level deeper). */
+    private String group(TestIdentifier id) {
+      for (TestIdentifier p = plan.getParent(id).orElse(null); p != null;
+          p = plan.getParent(p).orElse(null)) {
+        if (isGroup(p)) {
+          return p.getDisplayName();
+        }
+      }
+      return "?";
     }
 
     private void add(TestIdentifier id, String status, String detail) {
-      String group = plan.getParent(id).map(TestIdentifier::getDisplayName).orElse("?");
-      byGroup.computeIfAbsent(group, g -> new ArrayList<>())
+      byGroup.computeIfAbsent(group(id), g -> new ArrayList<>())
           .add(new String[] {status, rule(id), Main.oneLine(detail)});
     }
 
@@ -247,22 +298,34 @@ final class VerifyCommand implements Callable<Integer> {
           .map(s -> ((MethodSource) s).getMethodName()).orElse(id.getDisplayName());
     }
 
-    int report(PrintWriter out, boolean verbose) {
-      for (Map.Entry<String, List<String[]>> g : byGroup.entrySet()) {
-        long bad = g.getValue().stream().filter(r -> r[0].equals("FAIL")).count();
-        long skip = g.getValue().stream().filter(r -> r[0].equals("SKIP")).count();
-        out.printf("%s  %s: %d rules, %d failed, %d skipped%n", bad > 0 ? "FAIL" : "ok  ",
-            g.getKey(), g.getValue().size(), bad, skip);
-        for (String[] r : g.getValue()) {
-          if (verbose || !r[0].equals("pass")) {
-            out.println("    " + r[0] + "  " + r[1] + (r[2].isEmpty() ? "" : ": " + r[2]));
-          }
+    private void printGroup(String group) {
+      List<String[]> rows = byGroup.getOrDefault(group, List.of());
+      long bad = rows.stream().filter(r -> r[0].equals("FAIL")).count();
+      long skip = rows.stream().filter(r -> r[0].equals("SKIP")).count();
+      bar.println(String.format("%s  %s: %d rules, %d failed, %d skipped",
+          bad > 0 ? "FAIL" : "ok  ", group, rows.size(), bad, skip));
+      for (String[] r : rows) {
+        if (verbose || !r[0].equals("pass")) {
+          bar.println("    " + r[0] + "  " + r[1] + (r[2].isEmpty() ? "" : ": " + r[2]));
         }
       }
+    }
+
+    int report(PrintWriter out) {
       errors.forEach(e -> out.println("ERROR  " + e));
-      out.println("verify: " + passed + " rules passed, " + failed + " failed (" + requiredFailed
-          + " required), " + skipped + " skipped");
-      return failed == 0 && errors.isEmpty() && passed > 0 ? 0 : 1;
+      int total = passed + failed + skipped;
+      String skips = skipped == 0 ? "" : ", " + skipped + " skipped (optional rules for"
+          + " capabilities the backend does not declare)";
+      if (failed == 0 && errors.isEmpty() && passed > 0) {
+        out.println("verify: PASS, " + passed + " of " + total + " rules passed" + skips);
+        return Main.OK;
+      }
+      out.println("verify: FAIL, " + failed + " of " + total + " rules failed ("
+          + requiredFailed + " required: the backend breaks the contract; "
+          + (failed - requiredFailed) + " optional: a declared capability does not hold), "
+          + passed + " passed" + skips + (errors.isEmpty() ? "" : ", " + errors.size()
+          + " errors"));
+      return Main.PROBLEM;
     }
   }
 }

@@ -74,13 +74,22 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class ConformanceKit {
 
-  /** A fresh, empty backend. May be called several times in one test; each call is new. */
+  /**
+   * {@return a fresh, empty backend} May be called several times in one test; each call is
+   * new. The kit closes it after the test.
+   *
+   * @throws Exception if it cannot be made (the test fails)
+   */
   protected abstract StorageBackend createBackend() throws Exception;
 
   /**
    * A second, independent instance over the same storage as {@code backend}, as another process
    * would open it, or empty if the backend cannot do that. Also used to check durability:
    * what a returned write stored must be visible through the new instance.
+   *
+   * @param backend a backend from {@link #createBackend()}
+   * @return the second instance, or empty
+   * @throws Exception if it cannot be opened (the test fails)
    */
   protected Optional<StorageBackend> openSecondInstance(StorageBackend backend) throws Exception {
     return Optional.empty();
