@@ -358,7 +358,8 @@ class LocalFsBackendTest {
     @Test
     void corruptMiddleLineNamesFileAndLineAndChangesNothing() throws IOException {
       Files.createDirectories(file(LOG).getParent());
-      String content = "{\"seq\":1}\n{\"seq\":2,broken\n{\"seq\":3}\n{\"seq\":4,\"x\":";
+      // A line without core's {"seq":N, prefix is parsed in full wherever it is.
+      String content = "{\"seq\":1}\n{\"text\":2,broken\n{\"seq\":3}\n{\"seq\":4,\"x\":";
       Files.writeString(file(LOG), content);
       CorruptStorageException e =
           assertThrows(CorruptStorageException.class, () -> b.read(LOG, 1));
