@@ -68,8 +68,12 @@ public final class LocalFsBenchmark {
 
   // ---------------------------------------------------------------- contenders
 
-  /** One measured run: latencies of every op (ns) and the wall time (ns). */
-  private record Run(long[] latencies, long wallNanos) {
+  /** One measured run: latencies of every op (ns), the wall time and the process's CPU time. */
+  private record Run(long[] latencies, long wallNanos, long cpuNanos) {
+    double cpuMicrosPerOp() {
+      return cpuNanos / 1e3 / latencies.length;
+    }
+
     double opsPerSec() {
       return latencies.length / (wallNanos / 1e9);
     }
@@ -112,15 +116,21 @@ public final class LocalFsBenchmark {
       }
       start.await();
       long t0 = System.nanoTime();
+      long cpu0 = processCpu();
       List<long[]> all = new ArrayList<>();
       for (Future<long[]> f : fs) {
         all.add(f.get());
       }
       return new Run(all.stream().flatMapToLong(Arrays::stream).toArray(),
-          System.nanoTime() - t0);
+          System.nanoTime() - t0, processCpu() - cpu0);
     } finally {
       pool.shutdown();
     }
+  }
+
+  private static long processCpu() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static byte[] record(long seq) {
@@ -260,11 +270,12 @@ public final class LocalFsBenchmark {
     System.out.printf(Locale.ROOT, "Durable appends of %d-byte records, median of %d"
         + " interleaved rounds (1 writer: %d ops per round; 16 writers: %d ops each)%n%n",
         RECORD_BYTES, rounds, one, each);
-    System.out.println("| contender | ops/s | p50 ms |");
-    System.out.println("|---|---|---|");
+    System.out.println("| contender | ops/s | p50 ms | CPU us/op (process) |");
+    System.out.println("|---|---|---|---|");
     for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
-      System.out.printf(Locale.ROOT, "| %s | %,.0f | %.3f |%n", e.getKey(),
-          median(e.getValue(), true), median(e.getValue(), false));
+      double[] cpu = e.getValue().stream().mapToDouble(Run::cpuMicrosPerOp).sorted().toArray();
+      System.out.printf(Locale.ROOT, "| %s | %,.0f | %.3f | %.0f |%n", e.getKey(),
+          median(e.getValue(), true), median(e.getValue(), false), cpu[cpu.length / 2]);
     }
     System.out.println();
     System.out.println("| ratio | value | target |");
