@@ -361,27 +361,8 @@ public final class LocalFsBenchmark {
       for (; seq <= 500; seq++) {
         b.append(log, seq, List.of(record(seq)));
       }
-      java.lang.management.ThreadMXBean mx =
-          java.lang.management.ManagementFactory.getThreadMXBean();
-      long cpu = mx.getCurrentThreadCpuTime();
       for (int i = 0; i < n; i++, seq++) {
         b.append(log, seq, List.of(record(seq)));
-      }
-      cpu = mx.getCurrentThreadCpuTime() - cpu;
-      long bareCpu = 0;
-      try (FileChannel ch = FileChannel.open(root.resolve("bare.jsonl"),
-          StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-        byte[] line = (new String(record(1), UTF_8) + "\n").getBytes(UTF_8);
-        bareCpu = mx.getCurrentThreadCpuTime();
-        for (int i = 0; i < n; i++) {
-          ch.write(ByteBuffer.wrap(line));
-          ch.force(false);
-        }
-        bareCpu = mx.getCurrentThreadCpuTime() - bareCpu;
-      }
-      if (n > 0) {
-        System.err.printf(Locale.ROOT, "CPU time of the calling thread per append: %.1f us;"
-            + " per bare write+fdatasync: %.1f us%n", cpu / 1e3 / n, bareCpu / 1e3 / n);
       }
     }
   }
