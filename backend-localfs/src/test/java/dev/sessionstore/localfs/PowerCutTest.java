@@ -436,8 +436,9 @@ class PowerCutTest {
   }
 
   /**
-   * The files under {@code dir} with their sizes, temp file names without their random part
-   * (message ids and times differ from run to run; their lengths do not).
+   * The files under {@code dir} with their number of lines (empty or not), temp file names
+   * without their random part: message ids and times differ from run to run, and so may the
+   * lengths of the times.
    */
   private static String signature(Path dir) throws IOException {
     Map<String, Long> files = new TreeMap<>();
@@ -445,7 +446,8 @@ class PowerCutTest {
       for (Path p : (Iterable<Path>) s::iterator) {
         String rel = dir.relativize(p).toString().replaceAll("~tmp-[0-9a-f]+", "~tmp-");
         if (!rel.startsWith(KeyLocks.DIR)) {
-          files.put(rel, Files.isRegularFile(p) ? Files.size(p) : -1);
+          files.put(rel, !Files.isRegularFile(p) ? -1
+              : Files.size(p) == 0 ? 0 : 1 + Files.readString(p).chars().filter(c -> c == '\n').count());
         }
       }
     }
