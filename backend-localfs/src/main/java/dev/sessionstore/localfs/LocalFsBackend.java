@@ -89,6 +89,8 @@ final class LocalFsBackend implements StorageBackend {
   private static final int TAIL_WINDOW = 64 * 1024;
   /** Open log files kept between operations, per backend; idle ones beyond this are closed. */
   static final int MAX_OPEN_LOGS = 256;
+  /** Logs remembered (open or not, e.g. missing ones); idle ones beyond this are forgotten. */
+  static final int MAX_LOG_STATES = 4 * MAX_OPEN_LOGS;
 
   private final Path root;
   private final FileIo io;
@@ -305,6 +307,11 @@ final class LocalFsBackend implements StorageBackend {
     LogState(String key) {
       this.key = key;
     }
+  }
+
+  /** Test hook: how many log files this backend keeps open, and how many logs it remembers. */
+  int[] cachedLogs() {
+    return new int[] {openLogs.get(), logs.size()};
   }
 
   /** Test hook: how many appends to {@code log} wait behind a flush in progress. */
@@ -628,13 +635,16 @@ final class LocalFsBackend implements StorageBackend {
     }
   }
 
-  /** Closes cached log files beyond {@link #MAX_OPEN_LOGS} whose key nobody uses right now. */
+  /**
+   * Closes cached log files beyond {@link #MAX_OPEN_LOGS}, and forgets logs beyond {@link
+   * #MAX_LOG_STATES}, whose key nobody uses right now: down to half of each.
+   */
   private void evictIdleLogs() {
-    if (openLogs.get() <= MAX_OPEN_LOGS) {
+    if (openLogs.get() <= MAX_OPEN_LOGS && logs.size() <= MAX_LOG_STATES) {
       return;
     }
     for (LogState st : logs.values()) {
-      if (openLogs.get() <= MAX_OPEN_LOGS / 2) {
+      if (openLogs.get() <= MAX_OPEN_LOGS / 2 && logs.size() <= MAX_LOG_STATES / 2) {
         return;
       }
       try (KeyLocks.Held h = locks.tryLockInJvm(st.key)) {
@@ -720,6 +730,7 @@ final class LocalFsBackend implements StorageBackend {
       io.syncDir(file.getParent());
       return null;
     });
+    evictIdleLogs();
   }
 
   /** Lines {@code k..} of a scanned log, the first with an explicit seq. */

@@ -129,4 +129,25 @@ class ConcurrencyTest {
       assertTrue(files.noneMatch(p -> p.toString().contains("~tmp-")), "no temp file left");
     }
   }
+
+  /** Idle logs beyond the caps are closed and forgotten; they still work afterwards. */
+  @Test
+  void openLogFilesAndRememberedLogsStayBounded() {
+    LocalFsBackend b = open(null);
+    int n = LocalFsBackend.MAX_OPEN_LOGS + 50;
+    for (int i = 0; i < n; i++) {
+      b.append("sessions/s" + i + "/messages.jsonl", 1, List.of(rec(1)));
+      b.read("sessions/s" + i + "/messages.jsonl", 2); // opens and keeps the file
+      assertTrue(b.cachedLogs()[0] <= LocalFsBackend.MAX_OPEN_LOGS, "open files at " + i);
+    }
+    for (int i = 0; i < LocalFsBackend.MAX_LOG_STATES + 50; i++) {
+      b.read("sessions/missing" + i + "/messages.jsonl", 1);
+      assertTrue(b.cachedLogs()[1] <= LocalFsBackend.MAX_LOG_STATES, "logs at " + i);
+    }
+    for (int i = 0; i < n; i++) {
+      String log = "sessions/s" + i + "/messages.jsonl";
+      b.append(log, 2, List.of(rec(2)));
+      assertEquals(List.of(1L, 2L), seqs(b.read(log, 1)));
+    }
+  }
 }
