@@ -103,7 +103,13 @@ public final class LocalFsBenchmark {
       for (int w = 0; w < writers; w++) {
         int id = w;
         fs.add(pool.submit(() -> {
-          Writer wr = factory.writer(id);
+          Writer wr;
+          try {
+            wr = factory.writer(id);
+          } catch (Exception | Error e) {
+            start.reset(); // the others stop waiting for this writer
+            throw e;
+          }
           long[] lat = new long[ops];
           start.await();
           for (int i = 0; i < ops; i++) {
@@ -205,6 +211,17 @@ public final class LocalFsBenchmark {
    */
   private static Run sqlite(Path dir, int writers, int ops, boolean oneDb) throws Exception {
     Files.createDirectories(dir);
+    // WAL mode and the table are set up before the writers connect: switching the journal
+    // mode while other connections are open can fail with SQLITE_BUSY.
+    for (int w = 0; w < (oneDb ? 1 : writers); w++) {
+      try (Connection c = DriverManager.getConnection(
+              "jdbc:sqlite:" + dir.resolve(oneDb ? "one.db" : "w" + w + ".db"));
+          Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("CREATE TABLE IF NOT EXISTS messages (session TEXT NOT NULL,"
+            + " seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session, seq))");
+      }
+    }
     List<Connection> open = new ArrayList<>();
     AtomicLong shared = new AtomicLong(System.nanoTime());
     try {
@@ -216,10 +233,7 @@ public final class LocalFsBenchmark {
         }
         try (Statement s = c.createStatement()) {
           s.execute("PRAGMA busy_timeout=60000");
-          s.execute("PRAGMA journal_mode=WAL");
           s.execute("PRAGMA synchronous=FULL");
-          s.execute("CREATE TABLE IF NOT EXISTS messages (session TEXT NOT NULL,"
-              + " seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session, seq))");
         }
         PreparedStatement ins =
             c.prepareStatement("INSERT INTO messages (session, seq, data) VALUES (?, ?, ?)");
