@@ -15,40 +15,38 @@ import java.util.Optional;
 public interface ChatMessageCodec<T> {
 
   /**
-   * {@return name of the stored message field that carries the payload, for example {@code
-   *     spring_ai}}
+   * {@return the name of the stored message field that carries the payload, for example {@code
+   * spring_ai}}
    */
   String payloadField();
 
   /**
    * {@return the framework's JSON for a message; {@link #fromPayload} must give an equal message
-   *     back}
+   * back}
    *
-   * @param message the framework's message
+   * @param message a framework message
    */
   ObjectNode toPayload(T message);
 
   /**
    * {@return the message a payload stands for}
    *
-   * @param payload what {@link #toPayload} made
+   * @param payload JSON made by {@link #toPayload}
    */
   T fromPayload(ObjectNode payload);
 
   /**
-   * Role and readable parts (text, tool calls, media references) shown by the CLI.
+   * {@return the role and readable parts (text, tool calls, media references) shown by the CLI}
    *
-   * @param message the framework's message
-   * @return its role and parts
+   * @param message a framework message
    */
   Readable readable(T message);
 
   /**
-   * A framework message for a stored message that carries no payload (one appended through this
-   * library's API or CLI), or empty to leave it out of the window.
+   * {@return a framework message for a stored message that carries no payload (one appended
+   * through this library's API or CLI), or empty to leave it out of the window}
    *
-   * @param message the stored message
-   * @return the framework's message, or empty
+   * @param message a stored message without the payload field
    */
   Optional<T> fromForeign(Message message);
 
@@ -60,10 +58,10 @@ public interface ChatMessageCodec<T> {
    */
   record Readable(String role, List<Part> parts) {
     /**
-     * Copies the parts.
+     * The readable form; {@code parts} is copied.
      *
-     * @param role for example {@code user}, {@code assistant}, {@code system}, {@code tool}
-     * @param parts text, tool and media parts
+     * @param role the role
+     * @param parts the parts
      */
     public Readable {
       parts = List.copyOf(parts);

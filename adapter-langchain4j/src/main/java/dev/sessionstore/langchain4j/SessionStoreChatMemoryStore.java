@@ -38,7 +38,7 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     this.ownsStore = ownsStore;
   }
 
-  /** {@return a builder} */
+  /** {@return a new builder} */
   public static Builder builder() {
     return new Builder();
   }
@@ -59,11 +59,10 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
   }
 
   /**
-   * Every message this memory ever held, archived and live, each once, in the order it first
-   * appeared (the chat memory only sees its window).
+   * {@return every message this memory ever held, archived and live, each once, in the order it
+   * first appeared} The chat memory only sees its window.
    *
-   * @param memoryId the conversation's id
-   * @return the messages, oldest first
+   * @param memoryId the chat memory's id
    */
   public List<ChatMessage> history(Object memoryId) {
     return windows.history(conversationId(memoryId));
@@ -72,7 +71,7 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
   /**
    * {@return the session id that holds a memory id's messages (for this library's API and CLI)}
    *
-   * @param memoryId the conversation's id
+   * @param memoryId the chat memory's id
    */
   public static String sessionId(Object memoryId) {
     return ConversationIds.toSessionId(conversationId(memoryId));
@@ -104,9 +103,9 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     private Builder() {}
 
     /**
-     * Uses this session store (it stays open when the memory store is closed).
+     * Uses this session store.
      *
-     * @param store the session store
+     * @param store a session store; it stays open when the memory store is closed
      * @return this builder
      */
     public Builder store(SessionStore store) {
@@ -115,9 +114,9 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     }
 
     /**
-     * Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}).
+     * Opens a session store on this URI.
      *
-     * @param uri the store URI
+     * @param uri for example {@code file:...}, {@code jdbc:...}, {@code s3://...}, {@code mem:}
      * @return this builder
      */
     public Builder uri(String uri) {
@@ -126,9 +125,10 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     }
 
     /**
-     * Whether clearing a conversation deletes its session instead of archiving the window.
+     * Sets whether {@code deleteMessages} deletes the session instead of archiving the
+     * window (by default it archives).
      *
-     * @param deleteOnClear true to delete, false (the default) to archive
+     * @param deleteOnClear true to delete
      * @return this builder
      */
     public Builder deleteOnClear(boolean deleteOnClear) {
@@ -137,9 +137,8 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     }
 
     /**
-     * Builds the memory store.
+     * {@return the memory store}
      *
-     * @return the memory store
      * @throws IllegalStateException unless exactly one of store and uri was given
      */
     public SessionStoreChatMemoryStore build() {

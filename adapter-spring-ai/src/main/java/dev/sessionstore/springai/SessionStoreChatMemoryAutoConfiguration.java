@@ -24,10 +24,14 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(SessionStoreProperties.class)
 public class SessionStoreChatMemoryAutoConfiguration {
 
+  /** Created by Spring. */
+  public SessionStoreChatMemoryAutoConfiguration() {}
+
   /**
-   * {@return the store; Spring calls {@code close()} when the context closes}
+   * {@return the store on {@code sessionstore.uri}; Spring calls {@code close()} when the context
+   * closes}
    *
-   * @param properties the {@code sessionstore.*} settings
+   * @param properties the {@code sessionstore.*} properties
    */
   @Bean
   @ConditionalOnMissingBean
@@ -39,7 +43,7 @@ public class SessionStoreChatMemoryAutoConfiguration {
    * {@return the chat memory repository on the store}
    *
    * @param sessionStore the store
-   * @param properties the {@code sessionstore.*} settings
+   * @param properties the {@code sessionstore.*} properties
    */
   @Bean
   @ConditionalOnMissingBean(ChatMemoryRepository.class)

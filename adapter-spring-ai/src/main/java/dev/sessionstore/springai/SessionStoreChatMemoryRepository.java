@@ -37,12 +37,12 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     this.ownsStore = ownsStore;
   }
 
-  /** {@return a builder} */
+  /** {@return a new builder} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Conversation ids of every session in the store. */
+  /** {@return the conversation ids of every session in the store} */
   @Override
   public List<String> findConversationIds() {
     return windows.conversationIds();
@@ -66,11 +66,10 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
   }
 
   /**
-   * Every message the conversation ever held, archived and live, each once, in the order it
-   * first appeared (the chat memory only sees its window).
+   * {@return every message the conversation ever held, archived and live, each once, in the
+   * order it first appeared} The chat memory only sees its window.
    *
-   * @param conversationId the conversation's id
-   * @return the messages, oldest first
+   * @param conversationId the conversation id
    */
   public List<Message> history(String conversationId) {
     return windows.history(conversationId);
@@ -79,7 +78,7 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
   /**
    * {@return the session id that holds a conversation (for this library's API and CLI)}
    *
-   * @param conversationId the conversation's id
+   * @param conversationId the conversation id
    */
   public static String sessionId(String conversationId) {
     return ConversationIds.toSessionId(conversationId);
@@ -107,9 +106,9 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     private Builder() {}
 
     /**
-     * Uses this session store (it stays open when the repository is closed).
+     * Uses this session store.
      *
-     * @param store the session store
+     * @param store a session store; it stays open when the repository is closed
      * @return this builder
      */
     public Builder store(SessionStore store) {
@@ -118,9 +117,9 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     }
 
     /**
-     * Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}).
+     * Opens a session store on this URI.
      *
-     * @param uri the store URI
+     * @param uri for example {@code file:...}, {@code jdbc:...}, {@code s3://...}, {@code mem:}
      * @return this builder
      */
     public Builder uri(String uri) {
@@ -129,9 +128,10 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     }
 
     /**
-     * Whether clearing a conversation deletes its session instead of archiving the window.
+     * Sets whether {@code deleteByConversationId} deletes the session instead of archiving the
+     * window (by default it archives).
      *
-     * @param deleteOnClear true to delete, false (the default) to archive
+     * @param deleteOnClear true to delete
      * @return this builder
      */
     public Builder deleteOnClear(boolean deleteOnClear) {
@@ -140,9 +140,8 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     }
 
     /**
-     * Builds the repository.
+     * {@return the repository}
      *
-     * @return the repository
      * @throws IllegalStateException unless exactly one of store and uri was given
      */
     public SessionStoreChatMemoryRepository build() {

@@ -16,6 +16,9 @@ public class SessionStoreProperties {
   private @Nullable String uri;
   private boolean deleteOnClear;
 
+  /** Properties with no URI and {@code delete-on-clear} false; Spring binds the rest. */
+  public SessionStoreProperties() {}
+
   /** {@return the store's URI; setting it turns the auto-configuration on} */
   public @Nullable String getUri() {
     return uri;

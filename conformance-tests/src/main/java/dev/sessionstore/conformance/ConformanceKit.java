@@ -72,7 +72,7 @@ import org.junit.jupiter.api.Test;
  * declare the {@link Capability} it needs or {@link #openSecondInstance} returns empty, and the
  * skip message says what to implement.
  */
-public abstract class ConformanceKit {
+public abstract class ConformanceKit implements LifecycleRules {
 
   /**
    * {@return a fresh, empty backend} May be called several times in one test; each call is
@@ -113,7 +113,8 @@ public abstract class ConformanceKit {
   }
 
   /** A new backend from {@link #createBackend()}, checked to be empty, closed after the test. */
-  final StorageBackend fresh() {
+  @Override
+  public final StorageBackend fresh() {
     StorageBackend b;
     try {
       b = createBackend();
@@ -129,7 +130,8 @@ public abstract class ConformanceKit {
   }
 
   /** The second instance, or empty; registered for closing. */
-  final Optional<StorageBackend> second(StorageBackend backend) {
+  @Override
+  public final Optional<StorageBackend> second(StorageBackend backend) {
     Optional<StorageBackend> s;
     try {
       s = openSecondInstance(backend);
@@ -1594,9 +1596,9 @@ public abstract class ConformanceKit {
       StorageBackend b = fresh();
       FaultInjectingBackend f = FaultInjectingBackend.wrap(b);
       try (SessionStore store = SessionChecks.store(f)) {
-        for (String bad : List.of("", ".", "..", "../x", "a/b", "/", "a\u0000b", "a\nb", "a\tb",
-            "a\u007fb", "\u0001", "a b", "x".repeat(129), "\u00e9t\u00e9", "\u4e2d\u6587",
-            "a\ud83d\ude00", "sessions/x", "a%2Fb", "a\\b", "a:b", "*")) {
+        // any other text of 1-95 UTF-8 bytes is a valid id (stored under an encoded key)
+        for (String bad : List.of("", "a\u0000b", "a\nb", "a\tb", "a\u007fb", "\u0001",
+            "\u0085", "x".repeat(129), "\u00e9".repeat(48), "a\ud83d", "\ude00b")) {
           String shown = KitSupport.printable(bad);
           List<Function<String, ?>> ops = List.of(
               store::session, store::existingSession, store::exists, store::delete, store::check);
