@@ -127,10 +127,12 @@ interface LifecycleRules {
     return second(b).orElse(b);
   }
 
+  /** Ids as applications make them (e-mail addresses, URNs, any UTF-8), which must all work. */
   List<String> USER_IDS = List.of("alice@example.com", "acme:alice",
       "{123e4567-e89b-12d3-a456-426614174000}", "\u65e5\u672c\u8a9e", "a b", "../x", ".",
       "emoji \ud83d\ude00", "x".repeat(94) + "@", "plain-id_1");
 
+  /** Any UTF-8 id is stored under its documented key and listed back. */
   @Test
   default void required_lifecycle_anyUtf8IdIsStoredUnderItsDocumentedKeyAndListedBack() {
     StorageBackend b = fresh();
@@ -156,6 +158,7 @@ interface LifecycleRules {
     }
   }
 
+  /** Sessions, messages and archives are read in pages. */
   @Test
   default void required_lifecycle_pagesOfSessionsMessagesAndArchives() {
     StorageBackend b = fresh();
@@ -191,6 +194,7 @@ interface LifecycleRules {
     }
   }
 
+  /** A turn-aware commit never splits a tool call from its result. */
   @Test
   default void required_lifecycle_turnAwareCommitNeverSplitsAToolCallFromItsResult() {
     StorageBackend b = fresh();
@@ -213,6 +217,7 @@ interface LifecycleRules {
     }
   }
 
+  /** Metadata is found by its index and updated without lost updates. */
   @Test
   default void required_lifecycle_metadataIsFoundByIndexAndUpdatedWithoutLostUpdates() {
     StorageBackend b = fresh();
@@ -253,6 +258,7 @@ interface LifecycleRules {
     }
   }
 
+  /** Crashes at each step of a metadata update. */
   @Test
   default void required_lifecycle_crashPointsOfAMetadataUpdate() {
     // crash before the info (entry written) and before the stale entry's delete (info written):
@@ -281,6 +287,7 @@ interface LifecycleRules {
     }
   }
 
+  /** Deleting expired sessions deletes them whole and keeps extended ones. */
   @Test
   default void required_lifecycle_deleteExpiredDeletesWholeSessionsAndKeepsExtendedOnes() {
     StorageBackend b = fresh();
@@ -322,6 +329,7 @@ interface LifecycleRules {
     }
   }
 
+  /** Crashes at each step of deleting an expired session. */
   @Test
   default void required_lifecycle_crashPointsOfAnExpiredSessionsDelete() {
     for (String step : List.of("put " + SessionLayout.INFO_NAME, "delete sessions/",
