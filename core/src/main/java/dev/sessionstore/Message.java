@@ -34,18 +34,27 @@ public final class Message {
   private Message(
       String id, String role, List<Part> parts, String createdAt, long seq,
       Map<String, JsonNode> extra) {
+    this(id, role, List.copyOf(parts), createdAt, seq,
+        extra.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra)),
+        true);
+  }
+
+  /** Takes {@code parts} and {@code extra} as they are: callers pass unshared, unmodifiable ones. */
+  private Message(String id, String role, List<Part> parts, String createdAt, long seq,
+      Map<String, JsonNode> extra, boolean owned) {
     this.id = id;
     this.role = role;
-    this.parts = List.copyOf(parts);
+    this.parts = parts;
     this.createdAt = createdAt;
     this.seq = seq;
-    this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+    this.extra = extra;
   }
 
   /** A message decoded from storage: its parts and fields are fresh trees nobody else holds. */
   static Message decoded(String id, String role, List<Part> parts, String createdAt, long seq,
       Map<String, JsonNode> extra) {
-    return new Message(id, role, parts, createdAt, seq, extra);
+    return new Message(id, role, Collections.unmodifiableList(parts), createdAt, seq,
+        extra.isEmpty() ? Map.of() : Collections.unmodifiableMap(extra), true);
   }
 
   /**
@@ -137,7 +146,7 @@ public final class Message {
   }
 
   Message withSeq(long newSeq) {
-    return new Message(id, role, parts, createdAt, newSeq, extra);
+    return new Message(id, role, parts, createdAt, newSeq, extra, true);
   }
 
   /**
