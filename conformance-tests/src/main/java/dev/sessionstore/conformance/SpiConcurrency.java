@@ -1,0 +1,281 @@
+package dev.sessionstore.conformance;
+
+import static dev.sessionstore.conformance.KitGroup.requireCapability;
+import static dev.sessionstore.conformance.KitSupport.bytes;
+import static dev.sessionstore.conformance.KitSupport.labels;
+import static dev.sessionstore.conformance.KitSupport.recs;
+import static dev.sessionstore.conformance.KitSupport.utf8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sessionstore.spi.Blob;
+import dev.sessionstore.spi.Capability;
+import dev.sessionstore.spi.ConflictException;
+import dev.sessionstore.spi.LogRecord;
+import dev.sessionstore.spi.LogSlice;
+import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.StorageBackend;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Storage contract under concurrency: several threads on one instance (and on two, where the
+ * backend shares storage). A race rule must fail a broken backend every run, not by chance: where
+ * the kit can, it forces the interleaving ({@link PausingBatch}); where it cannot see inside the
+ * backend, it keeps the two sides running until they have overlapped many times
+ * ({@link #OVERLAPS}), bounded by {@link #RACE_MILLIS}.
+ */
+interface SpiConcurrency extends KitGroup {
+  int THREADS = 4;
+  /** Overlapping operations after which a race rule has seen enough. */
+  int OVERLAPS = 200;
+  /** Upper bound of one race, for slow backends that overlap rarely. */
+  long RACE_MILLIS = 3_000;
+
+  @Test
+  default void required_concurrent_appendRaceHasOneWinnerPerSeq() throws Exception {
+    StorageBackend b = fresh();
+    raceAppends(List.of(b, b, b, b));
+  }
+
+  @Test
+  default void optional_sharedStorage_appendRaceAcrossInstances() throws Exception {
+    StorageBackend b = fresh();
+    requireCapability(b, Capability.SHARED_STORAGE, "appends racing from two instances");
+    StorageBackend other = requireSecond(b, "appends racing from two instances");
+    raceAppends(List.of(b, other, b, other));
+  }
+
+  private static void raceAppends(List<StorageBackend> instances) throws Exception {
+    String log = "sessions/race/messages.jsonl";
+    int perThread = 12;
+    KitSupport.runConcurrently(THREADS, t -> {
+      StorageBackend mine = instances.get(t);
+      for (int i = 0; i < perThread; i++) {
+        // bounded retry: each lost race means another writer progressed
+        for (int attempt = 0; ; attempt++) {
+          long next = mine.read(log, Long.MAX_VALUE).lastSeq() + 1;
+          try {
+            mine.append(log, next, recs(next, "w" + t + "n" + i));
+            break;
+          } catch (ConflictException lost) {
+            if (attempt > THREADS * perThread * 4) {
+              throw new AssertionError("no progress after " + attempt + " retries", lost);
+            }
+          }
+        }
+      }
+    });
+    LogSlice s = instances.get(0).read(log, 1);
+    int total = THREADS * perThread;
+    assertEquals(total, s.records().size(), "every acknowledged append must be stored");
+    assertEquals(total, s.lastSeq(), "every acknowledged append must be stored");
+    for (int i = 0; i < total; i++) {
+      assertEquals(i + 1, s.records().get(i).seq(), "seqs must be unique and gap-free");
+    }
+    Set<String> distinct = new HashSet<>(labels(s));
+    assertEquals(total, distinct.size(),
+        "no record may be stored twice or overwritten by a racing writer");
+  }
+
+  @Test
+  default void required_concurrent_putAbsentHasExactlyOneWinner() throws Exception {
+    StorageBackend b = fresh();
+    int rounds = 32;
+    AtomicInteger[] wins = new AtomicInteger[rounds];
+    for (int r = 0; r < rounds; r++) {
+      wins[r] = new AtomicInteger();
+    }
+    CyclicBarrier roundStart = new CyclicBarrier(THREADS);
+    KitSupport.runConcurrently(THREADS, t -> {
+      for (int r = 0; r < rounds; r++) {
+        roundStart.await();
+        try {
+          b.put("sessions/s1/history/archive_" + r + "/messages.jsonl", bytes("t" + t),
+              Precondition.absent());
+          wins[r].incrementAndGet();
+        } catch (ConflictException lost) {
+          // expected for all but one
+        }
+      }
+    });
+    for (int r = 0; r < rounds; r++) {
+      assertEquals(1, wins[r].get(), "exactly one of " + THREADS + " racing put(absent) may win, round " + r);
+    }
+  }
+
+  @Test
+  default void required_concurrent_compareAndSetLosesNoUpdate() throws Exception {
+    StorageBackend b = fresh();
+    String key = "sessions/s1/.meta.json";
+    b.put(key, bytes("0"), Precondition.absent());
+    int perThread = 10;
+    KitSupport.runConcurrently(THREADS, t -> {
+      for (int i = 0; i < perThread; i++) {
+        for (int attempt = 0; ; attempt++) {
+          Blob cur = b.get(key).orElseThrow();
+          int n = Integer.parseInt(utf8(cur.value()));
+          try {
+            b.put(key, bytes(Integer.toString(n + 1)), Precondition.matches(cur.version()));
+            break;
+          } catch (ConflictException lost) {
+            if (attempt > THREADS * perThread * 4) {
+              throw new AssertionError("no progress", lost);
+            }
+          }
+        }
+      }
+    });
+    assertEquals(Integer.toString(THREADS * perThread), utf8(b.get(key).orElseThrow().value()),
+        "a put(matches(v)) that succeeded must have been the only one at version v");
+  }
+
+  @Test
+  default void required_concurrent_readersNeverSeeAPartialBatch() throws Exception {
+    StorageBackend b = fresh();
+    String log = "sessions/s1/messages.jsonl";
+    int batch = 4;
+    List<String> torn = new ArrayList<>();
+    // Forced: the writer stops inside its batch until the reader has looked.
+    long next = 1;
+    for (int round = 0; round < 2; round++) {
+      long first = next;
+      PausingBatch paused = new PausingBatch(recs(first, "f", "f", "f", "f"));
+      KitSupport.runConcurrently(2, t -> {
+        if (t == 0) {
+          b.append(log, first, paused);
+        } else {
+          try {
+            if (paused.awaitMidBatch(10_000)) {
+              checkWhole(b.read(log, 1), batch, torn);
+            }
+          } finally {
+            paused.looked();
+          }
+        }
+      });
+      next += batch;
+    }
+    assertEquals(List.of(), torn,
+        "append must be atomic: a reader saw part of a batch while the writer was inside it");
+    // By overlap: a backend that copies the batch first and then writes record by record.
+    AtomicBoolean writerDone = new AtomicBoolean();
+    AtomicLong started = new AtomicLong();
+    AtomicLong finished = new AtomicLong();
+    AtomicInteger overlaps = new AtomicInteger();
+    long firstChance = next;
+    long deadline = System.nanoTime() + RACE_MILLIS * 1_000_000;
+    ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+    KitSupport.runConcurrently(2, t -> {
+      if (t == 0) {
+        try {
+          long seq = firstChance;
+          int wide = 16;
+          while (overlaps.get() < OVERLAPS && System.nanoTime() < deadline && seen.isEmpty()) {
+            String[] labels = new String[wide];
+            Arrays.fill(labels, "c");
+            started.incrementAndGet();
+            b.append(log, seq, recs(seq, labels));
+            finished.incrementAndGet();
+            seq += wide;
+          }
+        } finally {
+          writerDone.set(true);
+        }
+      } else {
+        long from = firstChance;
+        long counted = 0;
+        while (!writerDone.get()) {
+          long inFlight = started.get();
+          boolean duringAppend = inFlight > finished.get();
+          LogSlice s = b.read(log, from);
+          // the read lay wholly inside one append call: the interleaving that exposes a tear
+          if (duringAppend && finished.get() < inFlight && inFlight != counted) {
+            counted = inFlight;
+            overlaps.incrementAndGet();
+          }
+          long have = from - 1 + s.records().size();
+          if (s.lastSeq() != have || (s.lastSeq() - firstChance + 1) % 16 != 0) {
+            seen.add(s.records().size() + " records from seq " + from + ", lastSeq "
+                + s.lastSeq());
+          }
+          from = Math.max(from, s.lastSeq() + 1);
+        }
+      }
+    });
+    assertEquals(List.of(), List.copyOf(seen),
+        "append must be atomic: a reader saw part of a batch (after " + overlaps.get()
+            + " reads overlapping an append)");
+  }
+
+  private static void checkWhole(LogSlice s, int batch, List<String> torn) {
+    synchronized (torn) {
+      if (s.records().size() % batch != 0 || s.lastSeq() % batch != 0) {
+        torn.add(s.records().size() + " records, lastSeq " + s.lastSeq());
+      }
+    }
+  }
+
+  @Test
+  default void required_concurrent_trimRacingAppendsLosesNothing() throws Exception {
+    StorageBackend b = fresh();
+    String log = "sessions/s1/messages.jsonl";
+    AtomicBoolean writerDone = new AtomicBoolean();
+    AtomicLong acked = new AtomicLong();
+    AtomicLong trimmedThrough = new AtomicLong();
+    AtomicInteger overlaps = new AtomicInteger();
+    long deadline = System.nanoTime() + RACE_MILLIS * 1_000_000;
+    KitSupport.runConcurrently(2, t -> {
+      if (t == 0) {
+        try {
+          long seq = 1;
+          while (seq < 50 || overlaps.get() < OVERLAPS && System.nanoTime() < deadline) {
+            b.append(log, seq, recs(seq, "r" + seq));
+            acked.set(seq);
+            seq++;
+          }
+        } finally {
+          writerDone.set(true);
+        }
+      } else {
+        while (!writerDone.get()) {
+          long through = acked.get() - 1;
+          if (through < 1) {
+            Thread.onSpinWait();
+            continue;
+          }
+          long before = acked.get();
+          b.trim(log, through);
+          trimmedThrough.set(Math.max(trimmedThrough.get(), through));
+          if (acked.get() > before) {
+            overlaps.incrementAndGet(); // an append completed while this trim ran
+          }
+        }
+      }
+    });
+    long last = acked.get();
+    long through = trimmedThrough.get();
+    LogSlice s = b.read(log, 1);
+    List<String> expected = new ArrayList<>();
+    for (long q = through + 1; q <= last; q++) {
+      expected.add("r" + q);
+    }
+    assertEquals(last, s.lastSeq(),
+        "a trim racing appends must not lose them: the high-water mark went back");
+    assertEquals(expected, labels(s), "a trim racing appends must remove exactly the trimmed"
+        + " records and lose no appended one (trimmed through " + through + ", appended through "
+        + last + ", " + overlaps.get() + " trims overlapping an append)");
+    for (LogRecord r : s.records()) {
+      assertEquals("r" + r.seq(), labels(new LogSlice(List.of(r), r.seq())).get(0),
+          "each record must keep its seq");
+    }
+  }
+}
