@@ -1,32 +1,19 @@
 package dev.sessionstore.cli;
 
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectNestedClass;
-
-import dev.sessionstore.conformance.ConformanceKit;
+import dev.sessionstore.conformance.KitReport;
+import dev.sessionstore.conformance.KitRunner;
 import dev.sessionstore.spi.StorageBackend;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.platform.engine.DiscoverySelector;
-import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.engine.support.descriptor.MethodSource;
-import org.junit.platform.launcher.LauncherDiscoveryRequest;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
-import org.junit.platform.launcher.TestPlan;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,6 +50,13 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     String uri = store.uri();
+    List<String> known = KitRunner.groups(VerifyKit.class);
+    for (String g : groups) {
+      if (!known.contains(g)) {
+        throw new ParameterException(spec.commandLine(), "--group " + g
+            + ": no such group; groups: " + String.join(", ", known));
+      }
+    }
     String run = Long.toString(System.currentTimeMillis(), 36);
     VerifyKit.freshUri = freshUris(uri, run);
     try (StorageBackend probe = VerifyKit.open(VerifyKit.freshUri.apply(0))) {
@@ -75,42 +69,15 @@ final class VerifyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println("verifying the backend for " + Stores.redacted(uri)
         + " against the conformance kit ...");
-    Results results;
+    KitReport report;
     try {
-      results = launch(selectors());
+      report = KitRunner.run(VerifyKit.class, groups);
     } finally {
       cleanUp(uri, run);
     }
-    return results.report(out, verbose);
-  }
-
-  private List<DiscoverySelector> selectors() {
-    if (groups.isEmpty()) {
-      return List.of(selectClass(VerifyKit.class));
-    }
-    List<DiscoverySelector> out = new ArrayList<>();
-    for (String g : groups) {
-      Class<?> nested;
-      try {
-        nested = Class.forName(ConformanceKit.class.getName() + "$" + g);
-      } catch (ClassNotFoundException e) {
-        throw new ParameterException(spec.commandLine(), "--group " + g + ": no such group; groups: "
-            + groupNames());
-      }
-      out.add(selectNestedClass(List.of(VerifyKit.class), nested));
-    }
-    return out;
-  }
-
-  private static List<String> groupNames() {
-    List<String> names = new ArrayList<>();
-    for (Class<?> c : ConformanceKit.class.getDeclaredClasses()) {
-      if (c.isAnnotationPresent(org.junit.jupiter.api.Nested.class)) {
-        names.add(c.getSimpleName());
-      }
-    }
-    names.sort(null);
-    return names;
+    report.printTo(out, verbose);
+    out.println("verify: " + report.summary());
+    return report.passed() ? 0 : 1;
   }
 
   /** The n-th fresh, empty sub-store of the store the user named, by scheme. */
@@ -176,93 +143,6 @@ final class VerifyCommand implements Callable<Integer> {
     }
     if (uri.toLowerCase(Locale.ROOT).startsWith("file:")) {
       DemoCommand.deleteTree(fileRoot(uri).resolve("sessionstore-verify-" + run));
-    }
-  }
-
-  private static Results launch(List<DiscoverySelector> selectors) {
-    Results r = new Results();
-    LauncherDiscoveryRequest request =
-        LauncherDiscoveryRequestBuilder.request().selectors(selectors).build();
-    LauncherFactory.create().execute(request, r);
-    return r;
-  }
-
-  /** Outcomes by group and rule, in the order they ran. */
-  private static final class Results implements TestExecutionListener {
-    private TestPlan plan;
-    private final Map<String, List<String[]>> byGroup = new LinkedHashMap<>();
-    private final List<String> errors = new ArrayList<>();
-    private int passed;
-    private int failed;
-    private int requiredFailed;
-    private int skipped;
-
-    @Override
-    public void testPlanExecutionStarted(TestPlan testPlan) {
-      plan = testPlan;
-    }
-
-    @Override
-    public void executionSkipped(TestIdentifier id, String reason) {
-      if (id.isTest()) {
-        add(id, "SKIP", reason);
-        skipped++;
-      }
-    }
-
-    @Override
-    public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-      if (!id.isTest()) {
-        result.getThrowable().ifPresent(t -> errors.add(id.getDisplayName() + ": "
-            + Main.describe(t)));
-        return;
-      }
-      switch (result.getStatus()) {
-        case SUCCESSFUL -> {
-          passed++;
-          add(id, "pass", "");
-        }
-        case ABORTED -> {
-          skipped++;
-          add(id, "SKIP", result.getThrowable().map(Throwable::getMessage).orElse("aborted"));
-        }
-        default -> {
-          failed++;
-          if (rule(id).startsWith("required_")) {
-            requiredFailed++;
-          }
-          add(id, "FAIL", result.getThrowable().map(Main::describe).orElse("failed"));
-        }
-      }
-    }
-
-    private void add(TestIdentifier id, String status, String detail) {
-      String group = plan.getParent(id).map(TestIdentifier::getDisplayName).orElse("?");
-      byGroup.computeIfAbsent(group, g -> new ArrayList<>())
-          .add(new String[] {status, rule(id), Main.oneLine(detail)});
-    }
-
-    private static String rule(TestIdentifier id) {
-      return id.getSource().filter(MethodSource.class::isInstance)
-          .map(s -> ((MethodSource) s).getMethodName()).orElse(id.getDisplayName());
-    }
-
-    int report(PrintWriter out, boolean verbose) {
-      for (Map.Entry<String, List<String[]>> g : byGroup.entrySet()) {
-        long bad = g.getValue().stream().filter(r -> r[0].equals("FAIL")).count();
-        long skip = g.getValue().stream().filter(r -> r[0].equals("SKIP")).count();
-        out.printf("%s  %s: %d rules, %d failed, %d skipped%n", bad > 0 ? "FAIL" : "ok  ",
-            g.getKey(), g.getValue().size(), bad, skip);
-        for (String[] r : g.getValue()) {
-          if (verbose || !r[0].equals("pass")) {
-            out.println("    " + r[0] + "  " + r[1] + (r[2].isEmpty() ? "" : ": " + r[2]));
-          }
-        }
-      }
-      errors.forEach(e -> out.println("ERROR  " + e));
-      out.println("verify: " + passed + " rules passed, " + failed + " failed (" + requiredFailed
-          + " required), " + skipped + " skipped");
-      return failed == 0 && errors.isEmpty() && passed > 0 ? 0 : 1;
     }
   }
 }
