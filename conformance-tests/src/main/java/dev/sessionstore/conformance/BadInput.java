@@ -61,6 +61,27 @@ interface BadInput extends KitGroup {
   }
 
   @Test
+  default void required_input_messageOverTheDefaultSizeLimitRejectedBeforeWrite() {
+    StorageBackend b = fresh();
+    try (SessionStore store = SessionChecks.store(b)) {
+      Session s = store.session("chat-1");
+      s.append(Message.user("fits"));
+      Map<String, String> before = SessionChecks.snapshot(b, "");
+      Message over = Message.user("x".repeat(ValueSizes.MESSAGE_LIMIT + 1));
+      SessionStoreException e = assertThrows(SessionStoreException.class, () -> s.append(over),
+          "a message over the default 1 MiB limit must be rejected");
+      assertEquals(InvalidMessageException.class, e.getClass(),
+          "a message over the default 1 MiB limit must be rejected with InvalidMessageException");
+      assertThrows(InvalidMessageException.class,
+          () -> s.append(List.of(Message.user("small"), over)),
+          "one message over the limit rejects its whole batch");
+      assertEquals(before, SessionChecks.snapshot(b, ""),
+          "a message over the size limit must write nothing");
+      assertEquals(List.of("fits"), SessionChecks.texts(s.messages()));
+    }
+  }
+
+  @Test
   default void required_input_oversizeMessageRejectedBeforeWrite() {
     StorageBackend b = fresh();
     try (SessionStore store = SessionStore.builder().backend(new NonClosingBackend(b))

@@ -11,14 +11,17 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The backend-facing half of every kit: how to make a fresh backend and a second instance, and
  * closing whatever a test opened. Extend {@link ConformanceKit} (both roles), {@link
  * StorageContractKit} or {@link SessionBehaviourKit}, not this class. Rules run in name order,
- * so reports list them by tier and area.
+ * so reports list them by tier and area, and after the last one the kit prints a summary by
+ * group with every failure and skip reason.
  */
 @TestMethodOrder(MethodOrderer.MethodName.class)
+@ExtendWith(KitSummary.class)
 public abstract class KitFixture implements KitGroup {
 
   /** Backends this test opened, closed after it, newest first. */

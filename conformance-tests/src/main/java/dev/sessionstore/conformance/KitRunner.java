@@ -134,7 +134,8 @@ public final class KitRunner {
   private static KitReport launch(Class<?> kit, List<DiscoverySelector> selectors) {
     KitReport report = new KitReport(kit.getSimpleName());
     LauncherDiscoveryRequest request =
-        LauncherDiscoveryRequestBuilder.request().selectors(selectors).build();
+        LauncherDiscoveryRequestBuilder.request().selectors(selectors)
+            .configurationParameter(KitSummary.ENABLED, "false").build();
     LauncherFactory.create().execute(request, new TestExecutionListener() {
       @Override
       public void executionSkipped(TestIdentifier id, String reason) {

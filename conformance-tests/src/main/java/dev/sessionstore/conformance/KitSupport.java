@@ -27,6 +27,16 @@ final class KitSupport {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** {@code n} pseudo-random letters: a truncation or corruption anywhere shows. */
+  static String randomText(int n, long seed) {
+    java.util.Random r = new java.util.Random(seed);
+    char[] out = new char[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (char) ('a' + r.nextInt(26));
+    }
+    return new String(out);
+  }
+
   static String utf8(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
   }

@@ -47,6 +47,41 @@ interface SessionSemantics extends KitGroup {
   }
 
   @Test
+  default void required_session_messagesUpToTheSizeLimitRoundTrip() {
+    StorageBackend b = fresh();
+    // core's default limit is 1 MiB encoded; the envelope (id, role, seq, parts) needs the rest
+    String big = KitSupport.randomText(ValueSizes.MESSAGE_LIMIT - 1024, 1);
+    String big2 = KitSupport.randomText(ValueSizes.MESSAGE_LIMIT - 1024, 2);
+    List<String> archived;
+    List<String> live;
+    try {
+      try (SessionStore store = SessionChecks.store(b)) {
+        Session s = store.session("chat-1");
+        s.append(Message.user(big));
+        s.append(List.of(Message.assistant(big2), Message.user("small")));
+        s.commit(1);
+        s.append(Message.user(big));
+      }
+      try (SessionStore reopened = SessionChecks.store(b)) {
+        Session s = reopened.existingSession("chat-1");
+        archived = SessionChecks.texts(s.archiveMessages(1));
+        live = SessionChecks.texts(s.messages());
+      }
+    } catch (RuntimeException e) {
+      throw new AssertionError("messages up to the size limit must round-trip; storing or"
+          + " loading them failed: " + e, e);
+    }
+    assertTrue(List.of(big, big2).equals(archived), "messages up to the size limit must"
+        + " round-trip through an archive; got lengths " + lengths(archived));
+    assertTrue(List.of("small", big).equals(live), "messages up to the size limit must"
+        + " round-trip through the live log; got lengths " + lengths(live));
+  }
+
+  private static List<Integer> lengths(List<String> texts) {
+    return texts.stream().map(String::length).collect(Collectors.toList());
+  }
+
+  @Test
   default void required_session_partsAndUnknownFieldsRoundTrip() {
     StorageBackend b = fresh();
     ObjectNode input = JsonNodeFactory.instance.objectNode().put("query", "weather");

@@ -1098,6 +1098,21 @@ final class BrokenBackends {
     }
   }
 
+  /** Records above 512 KiB are cut (a column sized for "a long message"): big messages break. */
+  static final class TruncatesRecordsAt512KibKit extends BrokenKit {
+    @Override
+    StorageBackend wrap(StorageBackend mem) {
+      return new ForwardingBackend(mem) {
+        @Override
+        public void append(String log, long firstSeq, List<byte[]> records) {
+          List<byte[]> cut = new ArrayList<>();
+          records.forEach(r -> cut.add(Arrays.copyOf(r, Math.min(r.length, 512 << 10))));
+          delegate().append(log, firstSeq, cut);
+        }
+      };
+    }
+  }
+
   /** A correct backend that declares no capability and has no second instance. */
   static final class MinimalKit extends ConformanceKit {
     @Override

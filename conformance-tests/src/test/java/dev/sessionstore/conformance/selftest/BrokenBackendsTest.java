@@ -150,6 +150,9 @@ class BrokenBackendsTest {
         // session behaviour
         c("session", LosesMetaWriteKit.class, "required_session_storedLayoutMatchesDesign",
             "a session keeps its live log, its meta and its history"),
+        c("sizes", TruncatesRecordsAt512KibKit.class,
+            "required_session_messagesUpToTheSizeLimitRoundTrip",
+            "messages up to the size limit must round-trip"),
         c("session", LosesArchiveMarkerKit.class, "required_session_storedLayoutMatchesDesign",
             "the archive and its marker"));
   }
