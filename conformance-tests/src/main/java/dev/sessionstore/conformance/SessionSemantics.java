@@ -183,7 +183,8 @@ interface SessionSemantics extends KitGroup {
         store.session(id).append(Message.user("in " + id));
       }
       store.session("b-2").commit(0);
-      assertEquals(List.of("C3", "a_1", "b-2"), store.listSessions());
+      assertEquals(List.of("C3", "a_1", "b-2"), store.listSessions(),
+          "listSessions must list every session once, sorted");
       assertTrue(store.exists("b-2"));
       assertTrue(store.delete("b-2"));
       assertFalse(store.exists("b-2"));
@@ -191,7 +192,8 @@ interface SessionSemantics extends KitGroup {
       assertEquals(List.of(), b.list("sessions/b-2/"), "delete removes archives too");
     }
     try (SessionStore reopened = SessionChecks.store(b)) {
-      assertEquals(List.of("C3", "a_1"), reopened.listSessions());
+      assertEquals(List.of("C3", "a_1"), reopened.listSessions(),
+          "a deleted session must not be listed");
       assertThrows(SessionNotFoundException.class, () -> reopened.existingSession("b-2"));
       Session again = reopened.session("b-2");
       assertEquals(List.of(), again.messages(), "a re-created session starts empty");
