@@ -3,10 +3,8 @@ package dev.sessionstore.conformance;
 import static dev.sessionstore.conformance.KitSupport.utf8;
 import static dev.sessionstore.conformance.KitSupport.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.sessionstore.Message;
 import dev.sessionstore.Session;

@@ -2,10 +2,7 @@ package dev.sessionstore.conformance;
 
 import static dev.sessionstore.conformance.KitGroup.requireCapability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.sessionstore.ArchiveInfo;
 import dev.sessionstore.CommitResult;
