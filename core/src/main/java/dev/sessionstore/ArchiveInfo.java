@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
  * archived messages themselves.
  *
  * @param number the archive number (1-based, never reused)
- * @param firstSeq seq of the first archived message (0 for archives imported without seqs)
- * @param lastSeq seq of the last archived message (0 for archives imported without seqs)
+ * @param firstSeq seq of the first archived message (0 for an archive imported without seqs)
+ * @param lastSeq seq of the last archived message (0 for an archive imported without seqs)
  * @param messageCount how many messages it holds
  * @param startingMessageId id of the first archived message
  * @param endingMessageId id of the last archived message
@@ -26,7 +26,7 @@ public record ArchiveInfo(
     @Nullable String summary,
     @Nullable String createdAt) {
 
-  /** The summary, if one was stored. */
+  /** {@return the summary, if one was stored} */
   public Optional<String> summaryText() {
     return Optional.ofNullable(summary);
   }

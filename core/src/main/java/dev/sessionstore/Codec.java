@@ -9,10 +9,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -90,44 +94,52 @@ final class Codec {
 
   /** Parses one stored message; {@code seq} (if > 0) overrides what the JSON says. */
   Message decodeMessage(byte[] json, long seq, String where) {
+    return decodeEntry(json, seq, where).message();
+  }
+
+  /** Parses one live log record, noting whether it carried its seq. */
+  LiveEntry decodeEntry(byte[] json, long seq, String where) {
     JsonNode node;
     try {
       node = mapper.readTree(json);
     } catch (IOException e) {
       throw new CorruptSessionException("cannot parse message at " + where + ": " + e.getMessage(), e);
     }
-    return fromJson(node, seq, where);
-  }
-
-  private Message fromJson(JsonNode node, long seq, String where) {
     if (!(node instanceof ObjectNode o)) {
       throw new CorruptSessionException("message at " + where + " is not a JSON object");
     }
+    return new LiveEntry(fromJson(o, seq, where), o.has("seq"));
+  }
+
+  private Message fromJson(ObjectNode o, long seq, String where) {
+    String id = o.path("id").asText("");
+    String role = o.path("role").asText("");
+    if (role.isBlank()) {
+      throw new CorruptSessionException("message at " + where + " is malformed: it has no role");
+    }
+    List<Part> parts = new ArrayList<>();
+    JsonNode partsNode = o.get("parts");
     try {
-      Message.Builder b = Message.builder();
-      b.id(o.path("id").asText(""));
-      b.role(o.path("role").asText(""));
-      JsonNode parts = o.get("parts");
-      if (parts instanceof ArrayNode arr) {
+      if (partsNode instanceof ArrayNode arr) {
         for (JsonNode p : arr) {
-          b.addPart(Part.of(p));
+          parts.add(Part.decoded(p));
         }
-      } else if (parts != null && !parts.isNull()) {
+      } else if (partsNode != null && !partsNode.isNull()) {
         throw new InvalidMessageException("'parts' is not an array");
       }
-      b.createdAt(o.path("created_at").asText(""));
-      Iterator<Map.Entry<String, JsonNode>> fields = o.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> e = fields.next();
-        if (!Message.KNOWN_FIELDS.contains(e.getKey())) {
-          b.extraField(e.getKey(), e.getValue());
-        }
-      }
-      long s = seq > 0 ? seq : o.path("seq").asLong(0);
-      return b.seq(s).build();
     } catch (InvalidMessageException e) {
       throw new CorruptSessionException("message at " + where + " is malformed: " + e.getMessage(), e);
     }
+    Map<String, JsonNode> extra = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = o.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> e = fields.next();
+      if (!Message.KNOWN_FIELDS.contains(e.getKey())) {
+        extra.put(e.getKey(), e.getValue());
+      }
+    }
+    long s = seq > 0 ? seq : o.path("seq").asLong(0);
+    return Message.decoded(id, role, parts, o.path("created_at").asText(""), s, extra);
   }
 
   byte[] encodeJsonl(List<Message> messages) {
@@ -144,7 +156,15 @@ final class Codec {
 
   List<Message> decodeJsonl(byte[] bytes, String where) {
     List<Message> out = new ArrayList<>();
-    String text = new String(bytes, StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new CorruptSessionException(where + " is not valid UTF-8: " + e);
+    }
     int line = 0;
     for (String l : text.split("\n")) {
       line++;

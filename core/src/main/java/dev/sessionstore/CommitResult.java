@@ -12,7 +12,7 @@ package dev.sessionstore;
 public record CommitResult(
     int archiveNumber, int archivedCount, int retainedCount, long firstSeq, long lastSeq) {
 
-  /** Whether an archive was created. */
+  /** {@return whether an archive was created} */
   public boolean archived() {
     return archiveNumber > 0;
   }

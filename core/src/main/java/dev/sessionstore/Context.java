@@ -16,12 +16,19 @@ import org.jspecify.annotations.Nullable;
 public record Context(
     @Nullable String summary, List<Message> messages, int omittedCount, long estimatedTokens) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param summary summary of the newest completed archive, or null
+   * @param messages the live messages that fit, oldest first
+   * @param omittedCount live messages left out to fit the token budget (the oldest ones)
+   * @param estimatedTokens estimated tokens of summary plus messages
+   */
   public Context {
     messages = List.copyOf(messages);
   }
 
-  /** The summary, if present. */
+  /** {@return the summary, if present} */
   public Optional<String> summaryText() {
     return Optional.ofNullable(summary);
   }

@@ -42,22 +42,36 @@ public final class Message {
     this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
   }
 
-  /** A user message with one text part, a fresh id and the current time. */
+  /** A message decoded from storage: its parts and fields are fresh trees nobody else holds. */
+  static Message decoded(String id, String role, List<Part> parts, String createdAt, long seq,
+      Map<String, JsonNode> extra) {
+    return new Message(id, role, parts, createdAt, seq, extra);
+  }
+
+  /**
+   * {@return a user message with one text part, a fresh id and the current time}
+   *
+   * @param text the text
+   */
   public static Message user(String text) {
     return builder().role("user").addPart(Part.text(text)).build();
   }
 
-  /** An assistant message with one text part, a fresh id and the current time. */
+  /**
+   * {@return an assistant message with one text part, a fresh id and the current time}
+   *
+   * @param text the text
+   */
   public static Message assistant(String text) {
     return builder().role("assistant").addPart(Part.text(text)).build();
   }
 
-  /** A builder for any message. */
+  /** {@return a builder for any message} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder that starts as a copy of this message. */
+  /** {@return a builder that starts as a copy of this message} */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.id = id;
@@ -68,42 +82,56 @@ public final class Message {
     return b;
   }
 
-  /** A fresh message id: {@code msg_} and 32 hex digits. */
+  /** {@return a fresh message id: {@code msg_} and 32 hex digits} */
   public static String newId() {
     return "msg_" + UUID.randomUUID().toString().replace("-", "");
   }
 
-  /** The message id, for example {@code msg_3f2a...}. */
+  /** {@return the message id, for example {@code msg_3f2a...}} */
   public String id() {
     return id;
   }
 
-  /** The role, for example {@code user} or {@code assistant}. */
+  /**
+   * The role, for example {@code user} or {@code assistant}. Roles are free-form: any non-blank
+   * string is stored verbatim (OpenViking writes {@code user} and {@code assistant}; agents add
+   * {@code system}, {@code tool} and their own).
+   *
+   * @return the role
+   */
   public String role() {
     return role;
   }
 
-  /** The parts, in order. */
+  /** {@return the parts, in order} */
   public List<Part> parts() {
     return parts;
   }
 
-  /** When the message was created, as ISO-8601 text exactly as stored. */
+  /**
+   * When the message was created, as ISO-8601 text exactly as stored.
+   *
+   * @return the creation time
+   */
   public String createdAt() {
     return createdAt;
   }
 
-  /** The absolute sequence number in the session, or 0 if not appended yet. */
+  /** {@return the absolute sequence number in the session, or 0 if not appended yet} */
   public long seq() {
     return seq;
   }
 
-  /** Fields other than {@code seq, id, role, parts, created_at}, in stored order. */
+  /**
+   * Fields other than {@code seq, id, role, parts, created_at}, in stored order.
+   *
+   * @return the fields, unmodifiable
+   */
   public Map<String, JsonNode> extraFields() {
     return extra;
   }
 
-  /** The text of all text parts, joined with newlines. */
+  /** {@return the text of all text parts, joined with newlines} */
   public String text() {
     return parts.stream().flatMap(p -> p.text().stream()).collect(Collectors.joining("\n"));
   }
@@ -112,7 +140,11 @@ public final class Message {
     return new Message(id, role, parts, createdAt, newSeq, extra);
   }
 
-  /** Same content, ignoring {@link #seq()}. */
+  /**
+   * {@return whether {@code other} has the same content, ignoring {@link #seq()}}
+   *
+   * @param other the message to compare with
+   */
   public boolean sameContent(Message other) {
     return id.equals(other.id)
         && role.equals(other.role)
@@ -149,38 +181,69 @@ public final class Message {
 
     private Builder() {}
 
-    /** Sets the id (default: {@link Message#newId()}). */
+    /**
+     * Sets the id (default: {@link Message#newId()}).
+     *
+     * @param id the message id
+     * @return this builder
+     */
     public Builder id(String id) {
       this.id = Objects.requireNonNull(id, "id");
       return this;
     }
 
-    /** Sets the role; required. */
+    /**
+     * Sets the role; required. Free-form: any non-blank string, stored verbatim (see {@link
+     * Message#role()}); blank is rejected by {@link #build()}.
+     *
+     * @param role for example {@code user}, {@code assistant}, {@code system} or {@code tool}
+     * @return this builder
+     */
     public Builder role(String role) {
       this.role = Objects.requireNonNull(role, "role");
       return this;
     }
 
-    /** Adds a part. */
+    /**
+     * Adds a part.
+     *
+     * @param part the part
+     * @return this builder
+     */
     public Builder addPart(Part part) {
       parts.add(Objects.requireNonNull(part, "part"));
       return this;
     }
 
-    /** Replaces all parts. */
+    /**
+     * Replaces all parts.
+     *
+     * @param newParts the parts, in order
+     * @return this builder
+     */
     public Builder parts(List<Part> newParts) {
       parts.clear();
       newParts.forEach(this::addPart);
       return this;
     }
 
-    /** Sets the creation time. */
+    /**
+     * Sets the creation time.
+     *
+     * @param at the time
+     * @return this builder
+     */
     public Builder createdAt(Instant at) {
       this.createdAt = at.toString();
       return this;
     }
 
-    /** Sets the creation time as stored text (kept verbatim). */
+    /**
+     * Sets the creation time as stored text (kept verbatim).
+     *
+     * @param at the time as stored text
+     * @return this builder
+     */
     public Builder createdAt(String at) {
       this.createdAt = Objects.requireNonNull(at, "createdAt");
       return this;
@@ -189,6 +252,11 @@ public final class Message {
     /**
      * Sets any other field, for example {@code peer_id}. The names {@code seq, id, role, parts,
      * created_at} are reserved.
+     *
+     * @param name the field's name
+     * @param value the field's value (copied)
+     * @return this builder
+     * @throws InvalidMessageException if the name is reserved or the value nests too deeply
      */
     public Builder extraField(String name, JsonNode value) {
       if (KNOWN_FIELDS.contains(name)) {
@@ -210,6 +278,7 @@ public final class Message {
     /**
      * Builds the message.
      *
+     * @return the message
      * @throws InvalidMessageException if the role is missing or blank
      */
     public Message build() {

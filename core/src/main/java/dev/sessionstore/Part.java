@@ -18,7 +18,11 @@ public final class Part {
     this.node = node;
   }
 
-  /** A {@code text} part. */
+  /**
+   * {@return a {@code text} part}
+   *
+   * @param text the text
+   */
   public static Part text(String text) {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
     n.put("type", "text");
@@ -29,6 +33,7 @@ public final class Part {
   /**
    * A {@code context} part: a reference to context the agent used.
    *
+   * @return the part
    * @param uri where the context lives
    * @param contextType kind of context, for example {@code memory} or {@code resource}
    * @param abstractText short description of the context
@@ -45,6 +50,7 @@ public final class Part {
   /**
    * A {@code tool} part: one tool call with its status and, optionally, input and output.
    *
+   * @return the part
    * @param toolId the call's id
    * @param toolName the tool's name
    * @param toolStatus for example {@code pending}, {@code completed}, {@code error}
@@ -79,6 +85,8 @@ public final class Part {
   /**
    * A part from its JSON object, of any type. The object must have a string member {@code type}.
    *
+   * @param json a JSON object with a string member {@code type}
+   * @return the part (a copy of {@code json})
    * @throws InvalidMessageException if it has none
    */
   public static Part of(JsonNode json) {
@@ -91,12 +99,20 @@ public final class Part {
     return new Part(o.deepCopy());
   }
 
-  /** The part's type, for example {@code text}. */
+  /** A part decoded from storage: the tree is ours and the parser already bounded its depth. */
+  static Part decoded(JsonNode json) {
+    if (!(json instanceof ObjectNode o) || !o.path("type").isTextual()) {
+      throw new InvalidMessageException("a part must be a JSON object with a string 'type'");
+    }
+    return new Part(o);
+  }
+
+  /** {@return the part's type, for example {@code text}} */
   public String type() {
     return node.get("type").asText();
   }
 
-  /** The text of a {@code text} part; empty for other types. */
+  /** {@return the text of a {@code text} part; empty for other types} */
   public Optional<String> text() {
     JsonNode t = node.get("text");
     return "text".equals(type()) && t != null && t.isTextual()
@@ -104,13 +120,17 @@ public final class Part {
         : Optional.empty();
   }
 
-  /** A member of the part as a string, if present and textual. */
+  /**
+   * {@return a member of the part as a string, if present and textual}
+   *
+   * @param name the member's name
+   */
   public Optional<String> field(String name) {
     JsonNode v = node.get(name);
     return v != null && v.isTextual() ? Optional.of(v.asText()) : Optional.empty();
   }
 
-  /** A copy of the part's JSON object, with every field it was stored with. */
+  /** {@return a copy of the part's JSON object, with every field it was stored with} */
   public ObjectNode toJson() {
     return node.deepCopy();
   }

@@ -8,6 +8,9 @@ public interface Summarizer {
   /**
    * Summarizes the messages about to be archived, oldest first. Called before anything is
    * written; an exception aborts the commit with nothing changed.
+   *
+   * @param archived the messages, oldest first
+   * @return the summary, or null for none
    */
   String summarize(List<Message> archived);
 }

@@ -156,19 +156,43 @@ class ReconcileTest {
   }
 
   @Test
-  void incompleteArchiveThatDoesNotContinueTheChainIsRolledBack() {
+  void incompleteArchiveHoldingOnlyLiveMessagesOutOfChainIsRolledBack() {
     Session s = TestStores.store(mem).session("s");
     appendTexts(s, "a", "b");
-    // An archive holding seqs 7..7: not the continuation of "archived through 0".
+    String b = TestStores.texts(s.messages()).get(1);
+    Message second = s.messages().get(1);
+    // An archive holding only seq 2: its message is live, but it skips seq 1.
+    mem.put("sessions/s/history/archive_001/messages.jsonl",
+        TestStores.utf8("{\"seq\":2,\"id\":\"" + second.id() + "\",\"role\":\"user\",\"parts\":[],"
+            + "\"created_at\":\"t\"}\n"),
+        Precondition.absent());
+    List<HealReport> heals = new ArrayList<>();
+    Session reopened = TestStores.store(TestStores.reopen(mem), heals).session("s");
+    assertEquals(List.of("a", b), texts(reopened.messages()));
+    assertEquals(List.of(1), heals.get(0).rolledBackArchives());
+    assertTrue(mem.list("sessions/s/history/").isEmpty());
+    assertEquals(1, reopened.commit(0).archiveNumber());
+  }
+
+  @Test
+  void incompleteArchiveHoldingMessagesFoundNowhereElseIsLeftInPlaceAndReported() {
+    Session s = TestStores.store(mem).session("s");
+    appendTexts(s, "a", "b");
+    // An archive holding seq 7, a message that is not live: removing it would lose it.
     mem.put("sessions/s/history/archive_001/messages.jsonl",
         TestStores.utf8("{\"seq\":7,\"id\":\"msg_x\",\"role\":\"user\",\"parts\":[],\"created_at\":\"t\"}\n"),
         Precondition.absent());
     List<HealReport> heals = new ArrayList<>();
     Session reopened = TestStores.store(TestStores.reopen(mem), heals).session("s");
     assertEquals(List.of("a", "b"), texts(reopened.messages()));
-    assertEquals(List.of(1), heals.get(0).rolledBackArchives());
-    assertTrue(mem.list("sessions/s/history/").isEmpty());
-    assertEquals(1, reopened.commit(0).archiveNumber());
+    assertEquals(List.of(), heals.get(0).rolledBackArchives());
+    assertEquals(1, heals.get(0).problems().size(), heals.get(0).toString());
+    assertTrue(mem.get("sessions/s/history/archive_001/messages.jsonl").isPresent());
+    assertEquals(2, reopened.commit(0).archiveNumber(), "the commit steps over the damaged number");
+    assertEquals(List.of("a", "b"), texts(reopened.archiveMessages(2)));
+    Session again = TestStores.store(TestStores.reopen(mem)).session("s");
+    assertEquals(List.of(), again.messages());
+    assertEquals(2, again.meta().commitCount());
   }
 
   @Test

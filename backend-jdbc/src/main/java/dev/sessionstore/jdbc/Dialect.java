@@ -9,14 +9,15 @@ import java.util.Locale;
  * classified. Table names are built only from a validated prefix, never from user input.
  */
 enum Dialect {
-  H2("VARCHAR(1024)", "VARBINARY", "") {
+  H2("H2", "org.h2.Driver", "com.h2database:h2", "VARCHAR(1024)", "VARBINARY", "") {
     @Override
     String upsertBlob(String table) {
       return "MERGE INTO " + table + " (blob_key, blob_version, content) KEY (blob_key)"
           + " VALUES (?, ?, ?)";
     }
   },
-  POSTGRESQL("VARCHAR(1024) COLLATE \"C\"", "BYTEA", "") {
+  POSTGRESQL("PostgreSQL", "org.postgresql.Driver", "org.postgresql:postgresql",
+      "VARCHAR(1024) COLLATE \"C\"", "BYTEA", "") {
     @Override
     String upsertBlob(String table) {
       return "INSERT INTO " + table + " (blob_key, blob_version, content) VALUES (?, ?, ?)"
@@ -24,7 +25,8 @@ enum Dialect {
           + " SET blob_version = EXCLUDED.blob_version, content = EXCLUDED.content";
     }
   },
-  MARIADB("VARCHAR(1024) CHARACTER SET ascii COLLATE ascii_bin", "LONGBLOB", " ENGINE=InnoDB") {
+  MARIADB("MariaDB", "org.mariadb.jdbc.Driver", "org.mariadb.jdbc:mariadb-java-client",
+      "VARCHAR(1024) CHARACTER SET ascii COLLATE ascii_bin", "LONGBLOB", " ENGINE=InnoDB") {
     @Override
     String upsertBlob(String table) {
       return "INSERT INTO " + table + " (blob_key, blob_version, content) VALUES (?, ?, ?)"
@@ -33,13 +35,23 @@ enum Dialect {
     }
   };
 
+  /** The database's name, for messages. */
+  final String product;
+  /** The JDBC driver class the user must put on the class path. */
+  final String driverClass;
+  /** Maven {@code groupId:artifactId} of that driver, named when it is missing. */
+  final String driverArtifact;
   /** Key column type: byte-wise (binary) ordering, so key ranges select exactly a prefix. */
   final String keyType;
 
   final String bytesType;
   final String tableOptions;
 
-  Dialect(String keyType, String bytesType, String tableOptions) {
+  Dialect(String product, String driverClass, String driverArtifact, String keyType,
+      String bytesType, String tableOptions) {
+    this.product = product;
+    this.driverClass = driverClass;
+    this.driverArtifact = driverArtifact;
     this.keyType = keyType;
     this.bytesType = bytesType;
     this.tableOptions = tableOptions;

@@ -3,6 +3,7 @@ package dev.sessionstore.jdbc;
 import dev.sessionstore.spi.Blob;
 import dev.sessionstore.spi.Capability;
 import dev.sessionstore.spi.ConflictException;
+import dev.sessionstore.spi.CorruptStorageException;
 import dev.sessionstore.spi.Keys;
 import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.LogSlice;
@@ -31,17 +32,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code <p>blobs(blob_key PK, blob_version, content)}: a put with a version precondition
  *       is one compare-and-set {@code UPDATE ... WHERE blob_version = ?};
- *   <li>{@code <p>logs(log_key PK, last_seq)}: each log's high-water mark, which trims leave
- *       alone;
+ *   <li>{@code <p>logs(log_key PK, last_seq)}: one row per log, written when the log is
+ *       created and by trims: {@code last_seq} is the highest seq a trim deleted;
  *   <li>{@code <p>records(log_key, seq, content, PK(log_key, seq))}: one row per record.
  * </ul>
  *
- * <p>An append is one transaction: move {@code last_seq} from {@code firstSeq - 1} to the new
- * high-water mark with a compare-and-set UPDATE (or INSERT the log's row when {@code firstSeq}
- * is 1, where the primary key rejects a second creator), then one batch INSERT of the rows. The
- * row lock the UPDATE takes serialises concurrent appenders of one log; the loser's UPDATE
- * re-reads the committed {@code last_seq}, matches nothing, and the append fails with {@link
- * ConflictException} with nothing written. Cost is independent of the log's length.
+ * <p>A log's high-water mark is the larger of its highest record and {@code last_seq}. An
+ * append of one record is one conditional INSERT in auto-commit (see {@link
+ * #insertAfterHighWaterMark}): one round trip, at a cost independent of the log's length. A
+ * wrong seq inserts nothing; a second writer of the same seq fails on the primary key. Either
+ * way the append throws {@link ConflictException} with nothing written.
  */
 final class JdbcBackend implements StorageBackend {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcBackend.class);
@@ -56,6 +56,8 @@ final class JdbcBackend implements StorageBackend {
   private final String logs;
   private final String records;
   private final String upsertBlob;
+  private final String appendOne;
+  private final String readLog;
 
   /**
    * Test seam: runs inside an append's transaction, after every statement and before the
@@ -78,6 +80,12 @@ final class JdbcBackend implements StorageBackend {
     this.logs = tablePrefix + "logs";
     this.records = tablePrefix + "records";
     this.upsertBlob = dialect.upsertBlob(blobs);
+    this.appendOne = "INSERT INTO " + records + " (log_key, seq, content) SELECT ?, ?, ? FROM "
+        + logs + " WHERE log_key = ? AND (last_seq = ? OR EXISTS (SELECT 1 FROM " + records
+        + " WHERE log_key = ? AND seq = ?))";
+    this.readLog = "SELECT l.last_seq, r.seq, r.content FROM " + logs + " l LEFT JOIN "
+        + records + " r ON r.log_key = l.log_key AND r.seq >= ? WHERE l.log_key = ?"
+        + " ORDER BY r.seq";
   }
 
   Dialect dialect() {
@@ -193,57 +201,23 @@ final class JdbcBackend implements StorageBackend {
     if (firstSeq > Long.MAX_VALUE - data.size()) {
       throw new IllegalArgumentException("firstSeq " + firstSeq + " overflows the seq range");
     }
-    long lastSeq = firstSeq + data.size() - 1;
+    if (firstSeq > 1 && data.size() == 1) {
+      // The common case: one statement, committed by auto-commit, so one round trip in all.
+      run("append", log, false, c -> {
+        insertAfterHighWaterMark(c, log, firstSeq, data.get(0));
+        return null;
+      });
+      return;
+    }
     run("append", log, true, c -> {
+      List<byte[]> rest = data;
       if (firstSeq == 1) {
-        try (PreparedStatement p = c.prepareStatement(
-            "INSERT INTO " + logs + " (log_key, last_seq) VALUES (?, ?)")) {
-          p.setString(1, log);
-          p.setLong(2, lastSeq);
-          p.executeUpdate();
-        } catch (SQLException e) {
-          if (Dialect.isDuplicateKey(e)) {
-            throw conflict(log, firstSeq, null);
-          }
-          throw e;
-        }
+        createLog(c, log);
       } else {
-        int n;
-        try (PreparedStatement p = c.prepareStatement(
-            "UPDATE " + logs + " SET last_seq = ? WHERE log_key = ? AND last_seq = ?")) {
-          p.setLong(1, lastSeq);
-          p.setString(2, log);
-          p.setLong(3, firstSeq - 1);
-          n = p.executeUpdate();
-        }
-        if (n == 0) {
-          throw conflict(log, firstSeq, c);
-        }
+        insertAfterHighWaterMark(c, log, firstSeq, data.get(0));
+        rest = data.subList(1, data.size());
       }
-      try (PreparedStatement p = c.prepareStatement(
-          "INSERT INTO " + records + " (log_key, seq, content) VALUES (?, ?, ?)")) {
-        long seq = firstSeq;
-        for (byte[] r : data) {
-          p.setString(1, log);
-          p.setLong(2, seq++);
-          p.setBytes(3, r);
-          if (data.size() == 1) {
-            p.executeUpdate();
-          } else {
-            p.addBatch();
-          }
-        }
-        if (data.size() > 1) {
-          p.executeBatch();
-        }
-      } catch (SQLException e) {
-        if (Dialect.isDuplicateKey(e)) {
-          // Only reachable if the tables were edited by hand: the high-water mark guards seqs.
-          throw new ConflictException("log '" + log + "' already holds a record in seqs "
-              + firstSeq + ".." + lastSeq, e);
-        }
-        throw e;
-      }
+      insertRecords(c, log, firstSeq + data.size() - rest.size(), rest);
       SqlConsumer hook = beforeAppendCommit;
       if (hook != null) {
         hook.accept(c);
@@ -252,69 +226,185 @@ final class JdbcBackend implements StorageBackend {
     });
   }
 
-  private ConflictException conflict(String log, long firstSeq, Connection c)
+  /**
+   * Inserts the record {@code seq} if and only if {@code seq - 1} is the log's high-water mark,
+   * in one statement. The high-water mark is the larger of the highest record and {@code
+   * last_seq} (the highest trimmed seq). Records form one gap-free run ending at the highest
+   * one, because appends only continue the run and trims only cut its start; so {@code seq - 1}
+   * is the high-water mark exactly when it is {@code last_seq} or a record, and {@code seq}
+   * itself is free. That last part is the primary key's job: a second writer of the same seq
+   * waits for the first one's row and then fails on the duplicate key. Both checks are index
+   * lookups, so the cost does not grow with the log.
+   */
+  private void insertAfterHighWaterMark(Connection c, String log, long seq, byte[] content)
       throws SQLException {
-    String expected = "1";
-    if (c != null) {
-      try (PreparedStatement p = c.prepareStatement(
-          "SELECT last_seq FROM " + logs + " WHERE log_key = ?")) {
+    int n;
+    try (PreparedStatement p = c.prepareStatement(appendOne)) {
+      p.setString(1, log);
+      p.setLong(2, seq);
+      p.setBytes(3, content);
+      p.setString(4, log);
+      p.setLong(5, seq - 1);
+      p.setString(6, log);
+      p.setLong(7, seq - 1);
+      n = p.executeUpdate();
+    } catch (SQLException e) {
+      if (Dialect.isDuplicateKey(e)) {
+        throw new ConflictException("log '" + log + "' already holds seq " + seq, e);
+      }
+      throw e;
+    }
+    if (n != 1) {
+      throw conflict(c, log, seq);
+    }
+  }
+
+  /**
+   * Registers a new log. Its primary key rejects a second creator. Records left under the key
+   * by an append that raced a {@code delete} of the log (it passed its check before the
+   * delete committed) are removed, so that they cannot collide with the new log's seqs.
+   */
+  private void createLog(Connection c, String log) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(
+        "INSERT INTO " + logs + " (log_key, last_seq) VALUES (?, 0)")) {
+      p.setString(1, log);
+      p.executeUpdate();
+    } catch (SQLException e) {
+      if (Dialect.isDuplicateKey(e)) {
+        throw new ConflictException("log '" + log + "' exists: append at seq 1 refused", e);
+      }
+      throw e;
+    }
+    try (PreparedStatement p = c.prepareStatement(
+        "DELETE FROM " + records + " WHERE log_key = ?")) {
+      p.setString(1, log);
+      p.executeUpdate();
+    }
+  }
+
+  /** One batch INSERT of rows whose seqs the caller has already secured. */
+  private void insertRecords(Connection c, String log, long firstSeq, List<byte[]> data)
+      throws SQLException {
+    if (data.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement p = c.prepareStatement(
+        "INSERT INTO " + records + " (log_key, seq, content) VALUES (?, ?, ?)")) {
+      long seq = firstSeq;
+      for (byte[] r : data) {
         p.setString(1, log);
-        try (ResultSet rs = p.executeQuery()) {
-          expected = rs.next() ? Long.toString(rs.getLong(1) + 1) : "1";
+        p.setLong(2, seq++);
+        p.setBytes(3, r);
+        if (data.size() == 1) {
+          p.executeUpdate();
+        } else {
+          p.addBatch();
         }
       }
-    } else {
-      expected = "a seq after the log's current end";
+      if (data.size() > 1) {
+        p.executeBatch();
+      }
+    } catch (SQLException e) {
+      if (Dialect.isDuplicateKey(e)) {
+        throw new ConflictException("log '" + log + "' already holds a record in seqs "
+            + firstSeq + ".." + (firstSeq + data.size() - 1), e);
+      }
+      throw e;
     }
+  }
+
+  private ConflictException conflict(Connection c, String log, long firstSeq)
+      throws SQLException {
+    long hwm = highWaterMark(c, log);
     return new ConflictException(
-        "log '" + log + "' expects seq " + expected + ", append at " + firstSeq);
+        "log '" + log + "' expects seq " + (hwm + 1) + ", append at " + firstSeq);
+  }
+
+  /** The log's high-water mark, 0 for a log that does not exist. */
+  private long highWaterMark(Connection c, String log) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("SELECT l.last_seq, (SELECT MAX(r.seq) FROM "
+        + records + " r WHERE r.log_key = l.log_key) FROM " + logs + " l WHERE l.log_key = ?")) {
+      p.setString(1, log);
+      try (ResultSet rs = p.executeQuery()) {
+        return rs.next() ? Math.max(rs.getLong(1), rs.getLong(2)) : 0;
+      }
+    }
   }
 
   @Override
   public LogSlice read(String log, long fromSeq) {
     Keys.requireValidKey(log);
     long from = Math.max(1, fromSeq);
-    // One statement, so the high-water mark and the records come from one snapshot.
+    // One statement, so last_seq and the records come from one snapshot. It also fetches the
+    // record before `from`: records run without gaps up to the highest one, so the last row
+    // returned is the highest record unless the caller reads beyond the high-water mark.
     return run("read", log, false, c -> {
-      try (PreparedStatement p = c.prepareStatement(
-          "SELECT l.last_seq, r.seq, r.content FROM " + logs + " l LEFT JOIN " + records
-              + " r ON r.log_key = l.log_key AND r.seq >= ? WHERE l.log_key = ? ORDER BY r.seq")) {
-        p.setLong(1, from);
+      long last = 0;
+      long highestRow = 0;
+      List<LogRecord> out = new ArrayList<>();
+      try (PreparedStatement p = c.prepareStatement(readLog)) {
+        p.setLong(1, from > 1 ? from - 1 : 1);
         p.setString(2, log);
         p.setFetchSize(1000);
         try (ResultSet rs = p.executeQuery()) {
-          long last = 0;
-          List<LogRecord> out = new ArrayList<>();
+          boolean exists = false;
           while (rs.next()) {
+            exists = true;
             last = rs.getLong(1);
             long seq = rs.getLong(2);
             if (!rs.wasNull()) {
               byte[] content = rs.getBytes(3);
-              if (content == null || seq < 1 || seq > last) {
-                throw new dev.sessionstore.spi.CorruptStorageException("log '" + log
-                    + "' has an invalid record row at seq " + seq + " (high-water mark "
-                    + last + ") in table " + records);
+              if (content == null || seq < 1 || seq < highestRow) {
+                throw new CorruptStorageException("log '" + log + "' has an invalid record row"
+                    + " at seq " + seq + " in table " + records);
               }
-              out.add(new LogRecord(seq, content));
+              highestRow = seq;
+              if (seq >= from) {
+                out.add(new LogRecord(seq, content));
+              }
             }
           }
-          return new LogSlice(out, last);
+          if (!exists) {
+            return LogSlice.empty();
+          }
         }
       }
+      if (highestRow == 0 && last < from - 1) {
+        // Read beyond the end: the highest record, if any, is below `from - 1`.
+        return new LogSlice(out, highWaterMark(c, log));
+      }
+      return new LogSlice(out, Math.max(last, highestRow));
     });
   }
 
+  /**
+   * Deletes the records through {@code throughSeq} and raises {@code last_seq} to the highest
+   * seq deleted, in one transaction, so the high-water mark survives the trim. The deletion
+   * stops at the high-water mark read first: a record appended meanwhile is beyond it and is
+   * neither deleted nor left below {@code last_seq}.
+   */
   @Override
   public void trim(String log, long throughSeq) {
     Keys.requireValidKey(log);
     if (throughSeq < 1) {
       return;
     }
-    run("trim", log, false, c -> {
+    run("trim", log, true, c -> {
+      long through = Math.min(throughSeq, highWaterMark(c, log));
+      if (through < 1) {
+        return null;
+      }
       try (PreparedStatement p = c.prepareStatement(
           "DELETE FROM " + records + " WHERE log_key = ? AND seq <= ?")) {
         p.setString(1, log);
-        p.setLong(2, throughSeq);
+        p.setLong(2, through);
+        p.executeUpdate();
+      }
+      try (PreparedStatement p = c.prepareStatement(
+          "UPDATE " + logs + " SET last_seq = ? WHERE log_key = ? AND last_seq < ?")) {
+        p.setLong(1, through);
+        p.setString(2, log);
+        p.setLong(3, through);
         p.executeUpdate();
       }
       return null;
@@ -411,8 +501,13 @@ final class JdbcBackend implements StorageBackend {
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try (Connection c = dataSource.getConnection()) {
         try {
+          // getAutoCommit is answered by the pool or driver without a round trip; a pool's
+          // connections are normally in auto-commit, so most calls change nothing here.
+          boolean autoCommit = c.getAutoCommit();
           if (!transaction) {
-            c.setAutoCommit(true);
+            if (!autoCommit) {
+              c.setAutoCommit(true);
+            }
             return work.apply(c);
           }
           c.setAutoCommit(false);
@@ -424,7 +519,7 @@ final class JdbcBackend implements StorageBackend {
             rollbackQuietly(c, e);
             throw e;
           } finally {
-            restoreAutoCommit(c);
+            restoreAutoCommit(c, autoCommit);
           }
         } catch (SQLException e) {
           if (!Dialect.isTransient(e) && !Dialect.isDuplicateKey(e)) {
@@ -472,9 +567,9 @@ final class JdbcBackend implements StorageBackend {
     }
   }
 
-  private static void restoreAutoCommit(Connection c) {
+  private static void restoreAutoCommit(Connection c, boolean autoCommit) {
     try {
-      c.setAutoCommit(true);
+      c.setAutoCommit(autoCommit);
     } catch (SQLException e) {
       // The connection is broken; the pool discards it.
     }

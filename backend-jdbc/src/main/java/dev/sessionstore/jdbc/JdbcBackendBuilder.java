@@ -59,6 +59,8 @@ public final class JdbcBackendBuilder {
    * MariaDB, {@code ;sessionstore.tablePrefix=x} for H2); they are removed before the URL
    * reaches the driver, and methods called on the builder afterwards override them.
    *
+   * @param jdbcUrl the JDBC URL, with or without this library's options
+   * @return the builder
    * @throws IllegalArgumentException if the URL is not a supported JDBC URL or an option is
    *     unknown or invalid
    */
@@ -87,6 +89,9 @@ public final class JdbcBackendBuilder {
    * A backend over {@code dataSource}, for applications that already pool their connections.
    * The database (H2, PostgreSQL or MariaDB) is detected from the connection's metadata. The
    * backend's {@link StorageBackend#close()} does not close the data source.
+   *
+   * @param dataSource the application's data source
+   * @return the builder
    */
   public static JdbcBackendBuilder dataSource(DataSource dataSource) {
     return new JdbcBackendBuilder(null, Objects.requireNonNull(dataSource, "dataSource"));
@@ -96,6 +101,8 @@ public final class JdbcBackendBuilder {
    * Sets the prefix of the table names: lower-case ASCII letters, digits and {@code _},
    * starting with a letter, at most 40 characters.
    *
+   * @param prefix the prefix, for example {@code sessionstore_}
+   * @return this builder
    * @throws IllegalArgumentException if the prefix breaks that rule
    */
   public JdbcBackendBuilder tablePrefix(String prefix) {
@@ -110,6 +117,8 @@ public final class JdbcBackendBuilder {
   /**
    * Sets the size of the pool the backend creates for a URL (1 to 200).
    *
+   * @param size the number of pooled connections
+   * @return this builder
    * @throws IllegalArgumentException if out of range, or if the backend is built over a
    *     data source
    */
@@ -127,6 +136,7 @@ public final class JdbcBackendBuilder {
   /**
    * Connects, creates or upgrades the tables, and returns the backend.
    *
+   * @return the backend
    * @throws StorageException if the database cannot be reached or the schema not created
    */
   public StorageBackend build() {
@@ -151,6 +161,8 @@ public final class JdbcBackendBuilder {
   private StorageBackend buildPooled() {
     JdbcUrl parsed = JdbcUrl.parse(url);
     Dialect dialect = Dialect.forSubProtocol(parsed.subProtocol());
+    requireDriver(dialect, JdbcBackendBuilder.class.getClassLoader(),
+        Thread.currentThread().getContextClassLoader());
     String driverUrl = parsed.driverUrl();
     boolean h2Mem = false;
     if (dialect == Dialect.H2) {
@@ -177,6 +189,7 @@ public final class JdbcBackendBuilder {
         owned.add(DriverManager.getConnection(driverUrl));
       }
       HikariConfig config = new HikariConfig();
+      config.setDriverClassName(dialect.driverClass);
       config.setJdbcUrl(driverUrl);
       config.setMaximumPoolSize(maximumPoolSize);
       config.setMinimumIdle(1);
@@ -200,6 +213,27 @@ public final class JdbcBackendBuilder {
       }
       throw new StorageException("cannot open " + redact(driverUrl) + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Fails with the Maven coordinates of the driver when it is not on the class path: this
+   * artifact brings no driver, so that an application carries only the one it uses.
+   */
+  static void requireDriver(Dialect dialect, ClassLoader... loaders) {
+    for (ClassLoader loader : loaders) {
+      if (loader == null) {
+        continue;
+      }
+      try {
+        Class.forName(dialect.driverClass, false, loader);
+        return;
+      } catch (ClassNotFoundException | LinkageError e) {
+        // try the next class loader
+      }
+    }
+    throw new StorageException("the " + dialect.product + " JDBC driver (" + dialect.driverClass
+        + ") is not on the class path: add the dependency " + dialect.driverArtifact
+        + " to the application (sessionstore-backend-jdbc does not bring database drivers)");
   }
 
   private static Set<Capability> capabilities(boolean persistent) {

@@ -2,6 +2,7 @@ package dev.sessionstore.jdbc;
 
 import dev.sessionstore.spi.StorageException;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,14 +32,24 @@ import org.slf4j.LoggerFactory;
 final class Schema {
   private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
 
-  /** The schema version this code reads and writes. */
-  static final int LATEST = 1;
+  /**
+   * The schema version this code reads and writes. Version 2 has the tables of version 1 but
+   * a new meaning for {@code logs.last_seq}: it is the highest trimmed seq, no longer the
+   * high-water mark that every append moved (the high-water mark is the larger of it and the
+   * highest record). Version 1 values satisfy the new meaning, so the upgrade changes no data;
+   * the version row exists so that older code, which would read {@code last_seq} as the
+   * high-water mark, refuses these tables.
+   */
+  static final int LATEST = 2;
 
   private Schema() {}
 
   static List<String> migration(Dialect dialect, String prefix, int version) {
     if (version == 1) {
       return dialect.schemaV1(prefix);
+    }
+    if (version == 2) {
+      return List.of();
     }
     throw new IllegalStateException("no migration to version " + version);
   }
@@ -72,26 +83,41 @@ final class Schema {
             + ", newer than this library understands (" + LATEST + "); upgrade the library");
   }
 
-  /** The highest applied version, 0 if none, -1 if the schema table does not exist yet. */
+  /**
+   * The highest applied version, 0 if none, -1 if the schema table does not exist yet. The
+   * table is looked up in the metadata first: a SELECT on a missing table would be logged by
+   * the MariaDB driver as a WARN and written to H2's {@code .trace.db} file on every first open.
+   */
   private static int currentVersionIfPresent(DataSource ds, String prefix) throws SQLException {
     try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(true);
+      if (!c.getAutoCommit()) {
+        c.setAutoCommit(true);
+      }
+      if (!tableExists(c, prefix + "schema")) {
+        return -1;
+      }
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT MAX(schema_version) FROM " + prefix + "schema")) {
         rs.next();
         return rs.getInt(1);
       } catch (SQLException e) {
-        // Usually: no table yet. Whatever it was, the locked slow path checks again.
+        // Listed but not readable here (another schema on the search path, say): the locked
+        // slow path creates it where this connection looks and checks again.
         return -1;
       }
     }
   }
 
+  /** Whether the table exists in the connection's current catalog and schema. */
   private static boolean tableExists(Connection c, String table) throws SQLException {
-    String esc = c.getMetaData().getSearchStringEscape();
+    DatabaseMetaData meta = c.getMetaData();
+    String esc = meta.getSearchStringEscape();
+    String catalog = c.getCatalog();
+    String schema = c.getSchema();
+    // Unquoted names are stored lower case (PostgreSQL, MariaDB on Linux) or upper case (H2).
     for (String name : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
       String pattern = esc == null || esc.isEmpty() ? name : name.replace("_", esc + "_");
-      try (ResultSet rs = c.getMetaData().getTables(null, null, pattern, null)) {
+      try (ResultSet rs = meta.getTables(catalog, schema, pattern, null)) {
         if (rs.next()) {
           return true;
         }
@@ -207,7 +233,7 @@ final class Schema {
       throw tooNew(prefix, current);
     }
     for (int v = current + 1; v <= LATEST; v++) {
-      LOG.info("creating sessionstore tables '{}*' at schema version {} on {}", prefix, v, dialect);
+      LOG.info("bringing sessionstore tables '{}*' to schema version {} on {}", prefix, v, dialect);
       try (Statement s = ddl.createStatement()) {
         for (String sql : migration(dialect, prefix, v)) {
           s.execute(sql);

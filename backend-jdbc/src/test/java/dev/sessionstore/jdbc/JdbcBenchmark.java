@@ -10,63 +10,97 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.UUID;
-import java.util.function.IntFunction;
+import javax.sql.DataSource;
+import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.ai.chat.memory.MessageWindowChatMemory;
 import org.springframework.ai.chat.memory.repository.jdbc.H2ChatMemoryRepositoryDialect;
 import org.springframework.ai.chat.memory.repository.jdbc.JdbcChatMemoryRepository;
 import org.springframework.ai.chat.memory.repository.jdbc.JdbcChatMemoryRepositoryDialect;
+import org.springframework.ai.chat.memory.repository.jdbc.MysqlChatMemoryRepositoryDialect;
 import org.springframework.ai.chat.memory.repository.jdbc.PostgresChatMemoryRepositoryDialect;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 
 /**
- * Append latency and load time of this backend next to Spring AI's {@code
- * JdbcChatMemoryRepository}, on the same database, at several session lengths. Not a test: run
- * it with {@code mvn -B -q -DskipTests install && mvn -B -q -pl backend-jdbc test-compile exec:java -Dexec.args="h2 postgres"}
- * (see the README).
+ * Append latency of this backend against the floor (a one-row INSERT on a plain table) and
+ * Spring AI's {@code JdbcChatMemoryRepository}, on H2 (file), PostgreSQL and MariaDB, at
+ * several session lengths. Not a test: run it through {@code JdbcBenchmarkRun} (see the README).
  *
- * <p>Method: a conversation is filled to length L in bulk, then M single-message appends are
- * timed one by one (each durable on return), then the whole conversation is loaded M times
- * from a fresh store. Spring AI's repository has no append: {@code saveAll} deletes the
- * conversation and inserts it again, so one appended message costs a rewrite of L rows.
+ * <p>Method: for each database and length L, every contender is filled to L messages, then
+ * rounds run; in each round every contender appends one message, in a new random order each
+ * round, so that a busy machine slows all of them alike. Every append is durable
+ * on return. Each contender's connections go through a {@link CountingDataSource}, which
+ * counts the SQL round trips (statements, commits, rollbacks, auto-commit switches) of every
+ * operation. Then loads are timed the same way.
+ *
+ * <p>Contenders: the floor in auto-commit (one INSERT, 1 round trip) and as INSERT + COMMIT
+ * (2), both on one held connection into a table with a BIGINT key; the same auto-commit INSERT
+ * into a table shaped like ours ({@code PRIMARY KEY (log_key, seq)}); our {@code Session.append} (core) and our SPI {@code
+ * append} alone; Spring AI's {@code MessageWindowChatMemory} over the JDBC repository with its
+ * default window of 20 messages (older ones are deleted) and with the whole conversation
+ * kept (window {@code Integer.MAX_VALUE}). Spring AI has no append: {@code add} reads the
+ * conversation, then deletes it and inserts the window again.
  */
 public final class JdbcBenchmark {
   private static final int[] LENGTHS = {10, 1_000, 10_000};
-  private static final int WARMUP = Integer.getInteger("bench.warmup", 5);
-  private static final int MEASURED = Integer.getInteger("bench.measured", 30);
+  private static final int WARMUP = Integer.getInteger("bench.warmup", 10);
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 60);
+  private static final int LOADS = Integer.getInteger("bench.loads", 10);
+  /** Appends per contender before any measurement, so that the JIT has compiled every path. */
+  private static final int JIT_WARMUP = Integer.getInteger("bench.jitWarmup", 2_000);
   private static final String TEXT =
       "Could you summarise the design document and list the open questions about retention,"
           + " the commit protocol and the reconcile rule? Keep it short, please. ";
 
   private JdbcBenchmark() {}
 
-  /** @param args databases to run: {@code h2}, {@code postgres} (default: both if available) */
+  /** @param args databases to run: {@code h2}, {@code postgres}, {@code mariadb} */
   public static void main(String[] args) throws Exception {
-    List<String> dbs = args.length == 0 ? List.of("h2", "postgres") : Arrays.asList(args);
-    List<String> rows = new ArrayList<>();
-    rows.add("| database | length | store | append p50 ms | append p90 ms | appends/s | load p50 ms |");
-    rows.add("|---|---:|---|---:|---:|---:|---:|");
-    for (String db : dbs) {
-      switch (db) {
-        case "h2" -> runH2(rows);
-        case "postgres" -> runPostgres(rows);
-        default -> throw new IllegalArgumentException("unknown database " + db);
-      }
-    }
+    List<String> dbs = args.length == 0 ? List.of("h2", "postgres", "mariadb")
+        : Arrays.asList(args);
+    List<String> rows = run(dbs);
     System.out.println();
     rows.forEach(System.out::println);
   }
 
+  static List<String> run(List<String> dbs) throws Exception {
+    List<String> rows = new ArrayList<>();
+    rows.add("| database | length | store | append p50 ms | p90 ms | p50 / floor (1 RT)"
+        + " | p50 / floor (2 RT) | round trips per append | load p50 ms | round trips per load |");
+    rows.add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    long t0 = System.nanoTime();
+    for (String db : dbs) {
+      switch (db) {
+        case "h2" -> runH2(rows);
+        case "postgres" -> runPostgres(rows);
+        case "mariadb" -> runMariaDb(rows);
+        default -> throw new IllegalArgumentException("unknown database " + db);
+      }
+    }
+    rows.add("");
+    rows.add(String.format(Locale.ROOT, "%s; %d JIT warm-up appends per store, then per length"
+        + " %d warm-up and %d measured rounds, %d loads; %.0f s in all", LocalDate.now(),
+        JIT_WARMUP, WARMUP, ROUNDS, LOADS,
+        (System.nanoTime() - t0) / 1e9));
+    return rows;
+  }
+
   private static void runH2(List<String> rows) throws Exception {
     Path dir = Files.createTempDirectory("sessionstore-bench");
-    // A file database (not in-memory), durable on commit for both stores: WRITE_DELAY=0.
+    // A file database, durable on commit for every contender: WRITE_DELAY=0.
     String url = "jdbc:h2:" + dir.resolve("bench").toAbsolutePath() + ";WRITE_DELAY=0";
-    try (HikariDataSource spring = pool(url)) {
+    try (HikariDataSource spring = pool(url, 4)) {
       exec(spring, resource("schema-h2.sql"));
       compare("H2 (file)", url, spring, new H2ChatMemoryRepositoryDialect(), rows);
     }
@@ -80,10 +114,10 @@ public final class JdbcBenchmark {
     }
     // Spring AI's table name is fixed: give it a schema of its own and drop that afterwards.
     String schema = "ssbench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-    try (HikariDataSource admin = pool(url)) {
+    try (HikariDataSource admin = pool(url, 1)) {
       exec(admin, "CREATE SCHEMA " + schema);
       try (HikariDataSource spring = pool(url + (url.contains("?") ? "&" : "?")
-          + "currentSchema=" + schema)) {
+          + "currentSchema=" + schema, 4)) {
         exec(spring, resource("schema-postgresql.sql"));
         compare("PostgreSQL", url, spring, new PostgresChatMemoryRepositoryDialect(), rows);
       } finally {
@@ -92,118 +126,340 @@ public final class JdbcBenchmark {
     }
   }
 
-  private static void compare(String dbName, String url, HikariDataSource springDs,
-      JdbcChatMemoryRepositoryDialect dialect, List<String> rows) {
+  private static void runMariaDb(List<String> rows) throws Exception {
+    String url = System.getenv(TestDb.MARIADB_ENV);
+    if (url == null || url.isBlank()) {
+      System.err.println("skipping MariaDB: set " + TestDb.MARIADB_ENV);
+      return;
+    }
+    // Spring AI's table name is fixed: give it a database of its own on the same server.
+    String database = "ssbench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    String springUrl = url.replaceFirst("^(jdbc:mariadb://[^/?]+)/[^?]*", "$1/" + database);
+    try (HikariDataSource admin = pool(url, 1)) {
+      exec(admin, "CREATE DATABASE " + database);
+      try (HikariDataSource spring = pool(springUrl, 4)) {
+        exec(spring, resource("schema-mariadb.sql"));
+        compare("MariaDB", url, spring, new MysqlChatMemoryRepositoryDialect(), rows);
+      } finally {
+        exec(admin, "DROP DATABASE " + database);
+      }
+    }
+  }
+
+  /** One contender: appends one message per call, and loads the whole conversation. */
+  private abstract static class Contender {
+    final String name;
+    final CountingDataSource counter;
+    final List<Long> appendNanos = new ArrayList<>();
+    final List<Long> loadNanos = new ArrayList<>();
+    long appendTrips;
+    long loadTrips;
+
+    Contender(String name, CountingDataSource counter) {
+      this.name = name;
+      this.counter = counter;
+    }
+
+    abstract void fill(int length) throws Exception;
+
+    abstract void appendOne(int i) throws Exception;
+
+    /** The number of messages loaded, or -1 if the contender has no load. */
+    int load() throws Exception {
+      return -1;
+    }
+
+    void reset() {
+      appendNanos.clear();
+      loadNanos.clear();
+      appendTrips = 0;
+      loadTrips = 0;
+    }
+  }
+
+  private static void compare(String dbName, String url, HikariDataSource springPool,
+      JdbcChatMemoryRepositoryDialect springDialect, List<String> rows) throws Exception {
     String prefix = "bench" + UUID.randomUUID().toString().replace("-", "").substring(0, 8) + "_";
-    JdbcBackendBuilder b = JdbcBackendBuilder.url(url).tablePrefix(prefix);
-    StorageBackend backend = b.build();
-    JdbcChatMemoryRepository repo =
-        JdbcChatMemoryRepository.builder().dataSource(springDs).dialect(dialect).build();
-    try {
-      for (int length : LENGTHS) {
-        rows.add(row(dbName, length, "sessionstore-jdbc", ours(backend, length)));
-        rows.add(row(dbName, length, "Spring AI JdbcChatMemoryRepository", spring(repo, length)));
-      }
-    } finally {
-      for (String t : List.of("records", "logs", "blobs", "schema")) {
-        exec(((JdbcBackend) backend).dataSource(), "DROP TABLE IF EXISTS " + prefix + t);
-      }
-      backend.close();
-    }
-  }
-
-  /** [append p50, append p90, load p50] in nanoseconds. */
-  private static long[] ours(StorageBackend backend, int length) {
-    SessionStore store = SessionStore.builder().backend(backend).build();
-    String id = "bench-" + length + "-" + UUID.randomUUID();
-    Session s = store.session(id);
-    fill(length, i -> i % 2 == 0 ? Message.user(TEXT + i) : Message.assistant(TEXT + i), s::append);
-    long[] appends = new long[MEASURED];
-    for (int i = 0; i < WARMUP + MEASURED; i++) {
-      Message m = Message.user(TEXT + "new " + i);
-      long t0 = System.nanoTime();
-      s.append(m);
-      long t = System.nanoTime() - t0;
-      if (i >= WARMUP) {
-        appends[i - WARMUP] = t;
-      }
-    }
-    long[] loads = new long[MEASURED];
-    for (int i = 0; i < MEASURED; i++) {
-      long t0 = System.nanoTime();
-      // A fresh store has no cache: this is what a new process pays to resume the session.
-      int n = SessionStore.builder().backend(backend).build().session(id).messages().size();
-      loads[i] = System.nanoTime() - t0;
-      check(n == length + WARMUP + MEASURED, n);
-    }
-    return summary(appends, loads);
-  }
-
-  private static long[] spring(JdbcChatMemoryRepository repo, int length) {
-    String id = UUID.randomUUID().toString();
-    List<org.springframework.ai.chat.messages.Message> conversation = new ArrayList<>();
-    for (int i = 0; i < length; i++) {
-      conversation.add(i % 2 == 0 ? new UserMessage(TEXT + i) : new AssistantMessage(TEXT + i));
-    }
-    repo.saveAll(id, conversation);
-    long[] appends = new long[MEASURED];
-    for (int i = 0; i < WARMUP + MEASURED; i++) {
-      conversation.add(new UserMessage(TEXT + "new " + i));
-      long t0 = System.nanoTime();
-      repo.saveAll(id, conversation); // the repository's only way to add a message
-      long t = System.nanoTime() - t0;
-      if (i >= WARMUP) {
-        appends[i - WARMUP] = t;
-      }
-    }
-    long[] loads = new long[MEASURED];
-    for (int i = 0; i < MEASURED; i++) {
-      long t0 = System.nanoTime();
-      int n = repo.findByConversationId(id).size();
-      loads[i] = System.nanoTime() - t0;
-      check(n == length + WARMUP + MEASURED, n);
-    }
-    repo.deleteByConversationId(id);
-    return summary(appends, loads);
-  }
-
-  private static void fill(int length, IntFunction<Message> make,
-      java.util.function.Function<List<Message>, List<Message>> append) {
-    List<Message> batch = new ArrayList<>();
-    for (int i = 0; i < length; i++) {
-      batch.add(make.apply(i));
-      if (batch.size() == 500 || i == length - 1) {
-        append.apply(batch);
-        batch = new ArrayList<>();
+    Dialect dialect = Dialect.forSubProtocol(JdbcUrl.parse(url).subProtocol());
+    try (HikariDataSource ourPool = ourPool(url, dialect);
+        HikariDataSource floorPool = pool(url, 2)) {
+      CountingDataSource ours = new CountingDataSource(ourPool);
+      CountingDataSource floorDs = new CountingDataSource(floorPool);
+      CountingDataSource springDs = new CountingDataSource(springPool);
+      StorageBackend backend = JdbcBackendBuilder.dataSource(ours).tablePrefix(prefix).build();
+      String floorTable = prefix + "floor";
+      exec(floorPool, "CREATE TABLE " + floorTable + " (id BIGINT NOT NULL PRIMARY KEY, content "
+          + dialect.bytesType + " NOT NULL)" + dialect.tableOptions);
+      // Shaped like our records table: what an unconditional INSERT of a record costs.
+      String keyedTable = prefix + "floorkeyed";
+      exec(floorPool, "CREATE TABLE " + keyedTable + " (log_key " + dialect.keyType
+          + " NOT NULL, seq BIGINT NOT NULL, content " + dialect.bytesType
+          + " NOT NULL, PRIMARY KEY (log_key, seq))" + dialect.tableOptions);
+      JdbcChatMemoryRepository repo = JdbcChatMemoryRepository.builder().dataSource(springDs)
+          .dialect(springDialect).build();
+      try (Connection autoCommitConn = floorDs.getConnection();
+          Connection txConn = floorDs.getConnection()) {
+        txConn.setAutoCommit(false);
+        long[] floorId = {0};
+        List<Contender> all = List.of(
+            floor("floor: INSERT (auto-commit)", floorDs, autoCommitConn, floorTable, floorId),
+            floor("floor: INSERT + COMMIT", floorDs, txConn, floorTable, floorId),
+            keyedFloor(floorDs, autoCommitConn, keyedTable),
+            session(backend, ours),
+            spi(backend, ours),
+            spring("Spring AI, window 20", repo, springDs, 20),
+            spring("Spring AI, whole conversation", repo, springDs, Integer.MAX_VALUE));
+        for (Contender c : all) {
+          c.fill(10);
+          // The whole-conversation store grows by one message per add: keep it short here.
+          int n = c.name.contains("whole") ? JIT_WARMUP / 10 : JIT_WARMUP;
+          for (int i = 0; i < n; i++) {
+            c.appendOne(i);
+          }
+        }
+        for (int length : LENGTHS) {
+          for (Contender c : all) {
+            c.reset();
+            c.fill(length);
+          }
+          measure(all);
+          report(dbName, length, all, rows);
+        }
+      } finally {
+        for (String t : List.of("records", "logs", "blobs", "schema", "floor", "floorkeyed")) {
+          exec(ourPool, "DROP TABLE IF EXISTS " + prefix + t);
+        }
+        backend.close();
       }
     }
   }
 
-  private static void check(boolean ok, int n) {
+  private static void measure(List<Contender> all) throws Exception {
+    // A new order every round: a heavy operation leaves work behind (garbage, background
+    // writes of the database), and a fixed order would hand it to the same neighbour each time.
+    Random random = new Random(42);
+    List<Contender> order = new ArrayList<>(all);
+    for (int round = 0; round < WARMUP + ROUNDS; round++) {
+      Collections.shuffle(order, random);
+      for (Contender c : order) {
+        c.counter.reset();
+        long t0 = System.nanoTime();
+        c.appendOne(round);
+        long t = System.nanoTime() - t0;
+        if (round >= WARMUP) {
+          c.appendNanos.add(t);
+          c.appendTrips += c.counter.roundTrips();
+        }
+      }
+    }
+    for (int round = 0; round < LOADS; round++) {
+      Collections.shuffle(order, random);
+      for (Contender c : order) {
+        c.counter.reset();
+        long t0 = System.nanoTime();
+        int loaded = c.load();
+        long t = System.nanoTime() - t0;
+        if (loaded >= 0) {
+          c.loadNanos.add(t);
+          c.loadTrips += c.counter.roundTrips();
+        }
+      }
+    }
+  }
+
+  private static Contender floor(String name, CountingDataSource ds, Connection c, String table,
+      long[] nextId) {
+    return new Contender(name, ds) {
+      @Override
+      void fill(int length) {}
+
+      @Override
+      void appendOne(int i) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + table + " (id, content) VALUES (?, ?)")) {
+          p.setLong(1, ++nextId[0]);
+          p.setBytes(2, record(i));
+          p.executeUpdate();
+        }
+        if (!c.getAutoCommit()) {
+          c.commit();
+        }
+      }
+    };
+  }
+
+  private static Contender keyedFloor(CountingDataSource ds, Connection c, String table) {
+    return new Contender("floor: INSERT (auto-commit) into a (key, seq) table", ds) {
+      String key;
+      long next;
+
+      @Override
+      void fill(int length) {
+        key = "bench/" + UUID.randomUUID() + "/log";
+        next = 1;
+      }
+
+      @Override
+      void appendOne(int i) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + table + " (log_key, seq, content) VALUES (?, ?, ?)")) {
+          p.setString(1, key);
+          p.setLong(2, next++);
+          p.setBytes(3, record(i));
+          p.executeUpdate();
+        }
+      }
+    };
+  }
+
+  private static Contender session(StorageBackend backend, CountingDataSource ds) {
+    return new Contender("sessionstore Session.append", ds) {
+      Session session;
+      String id;
+      int expected;
+
+      @Override
+      void fill(int length) {
+        id = "bench-" + UUID.randomUUID();
+        session = SessionStore.builder().backend(backend).build().session(id);
+        List<Message> batch = new ArrayList<>();
+        for (int i = 0; i < length; i++) {
+          batch.add(i % 2 == 0 ? Message.user(TEXT + i) : Message.assistant(TEXT + i));
+          if (batch.size() == 500 || i == length - 1) {
+            session.append(batch);
+            batch = new ArrayList<>();
+          }
+        }
+        expected = length;
+      }
+
+      @Override
+      void appendOne(int i) {
+        session.append(Message.user(TEXT + "new " + i));
+        expected++;
+      }
+
+      @Override
+      int load() {
+        // A fresh store has no cache: this is what a new process pays to resume the session.
+        int n = SessionStore.builder().backend(backend).build().session(id).messages().size();
+        check(n == expected, n, expected);
+        return n;
+      }
+    };
+  }
+
+  private static Contender spi(StorageBackend backend, CountingDataSource ds) {
+    return new Contender("sessionstore SPI append", ds) {
+      String log;
+      long next;
+
+      @Override
+      void fill(int length) {
+        log = "bench/" + UUID.randomUUID() + "/log";
+        next = 1;
+        List<byte[]> batch = new ArrayList<>();
+        for (int i = 0; i < length; i++) {
+          batch.add(record(i));
+          if (batch.size() == 500 || i == length - 1) {
+            backend.append(log, next, batch);
+            next += batch.size();
+            batch = new ArrayList<>();
+          }
+        }
+      }
+
+      @Override
+      void appendOne(int i) {
+        backend.append(log, next++, List.of(record(i)));
+      }
+    };
+  }
+
+  private static Contender spring(String name, JdbcChatMemoryRepository repo,
+      CountingDataSource ds, int window) {
+    ChatMemory memory = MessageWindowChatMemory.builder().chatMemoryRepository(repo)
+        .maxMessages(window).build();
+    return new Contender(name, ds) {
+      String id;
+      int expected;
+
+      @Override
+      void fill(int length) {
+        id = UUID.randomUUID().toString();
+        List<org.springframework.ai.chat.messages.Message> conversation = new ArrayList<>();
+        for (int i = Math.max(0, length - window); i < length; i++) {
+          conversation.add(i % 2 == 0 ? new UserMessage(TEXT + i) : new AssistantMessage(TEXT + i));
+        }
+        repo.saveAll(id, conversation); // what the memory holds after `length` messages
+        expected = conversation.size();
+      }
+
+      @Override
+      void appendOne(int i) {
+        memory.add(id, new UserMessage(TEXT + "new " + i)); // reads, deletes, inserts the window
+        expected = Math.min(window, expected + 1);
+      }
+
+      @Override
+      int load() {
+        int n = memory.get(id).size();
+        check(n == expected, n, expected);
+        return n;
+      }
+    };
+  }
+
+  private static void report(String db, int length, List<Contender> all, List<String> rows) {
+    double floor1 = p(all.get(0).appendNanos, 50);
+    double floor2 = p(all.get(1).appendNanos, 50);
+    for (Contender c : all) {
+      double p50 = p(c.appendNanos, 50);
+      String load = c.loadNanos.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f",
+          p(c.loadNanos, 50) / 1e6);
+      String loadTrips = c.loadNanos.isEmpty() ? ""
+          : String.format(Locale.ROOT, "%.0f", (double) c.loadTrips / c.loadNanos.size());
+      String line = String.format(Locale.ROOT,
+          "| %s | %,d | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %s | %s |", db, length, c.name,
+          p50 / 1e6, p(c.appendNanos, 90) / 1e6, p50 / floor1, p50 / floor2,
+          (double) c.appendTrips / c.appendNanos.size(), load, loadTrips);
+      System.out.println(line);
+      rows.add(line);
+    }
+  }
+
+  private static double p(List<Long> nanos, int percentile) {
+    long[] a = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+    return a[Math.min(a.length - 1, a.length * percentile / 100)];
+  }
+
+  private static byte[] record(int i) {
+    return ("{\"role\":\"user\",\"text\":\"" + TEXT + i + "\"}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void check(boolean ok, int n, int expected) {
     if (!ok) {
-      throw new IllegalStateException("loaded " + n + " messages, not the expected count");
+      throw new IllegalStateException("loaded " + n + " messages, expected " + expected);
     }
   }
 
-  private static long[] summary(long[] appends, long[] loads) {
-    Arrays.sort(appends);
-    Arrays.sort(loads);
-    return new long[] {appends[appends.length / 2], appends[appends.length * 9 / 10],
-        loads[loads.length / 2], Arrays.stream(appends).sum()};
-  }
-
-  private static String row(String db, int length, String store, long[] r) {
-    double perSecond = MEASURED / (r[3] / 1e9);
-    String line = String.format(Locale.ROOT, "| %s | %,d | %s | %.2f | %.2f | %.0f | %.2f |", db,
-        length, store, r[0] / 1e6, r[1] / 1e6, perSecond, r[2] / 1e6);
-    System.out.println(line);
-    return line;
-  }
-
-  private static HikariDataSource pool(String url) {
+  /** A pool set up as {@link JdbcBackendBuilder} sets up its own. */
+  private static HikariDataSource ourPool(String url, Dialect dialect) {
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(url);
-    c.setMaximumPoolSize(4);
+    c.setMaximumPoolSize(JdbcBackendBuilder.DEFAULT_POOL_SIZE);
+    c.setMinimumIdle(1);
+    c.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    if (dialect == Dialect.POSTGRESQL) {
+      c.addDataSourceProperty("reWriteBatchedInserts", "true");
+    }
+    return new HikariDataSource(c);
+  }
+
+  private static HikariDataSource pool(String url, int size) {
+    HikariConfig c = new HikariConfig();
+    c.setJdbcUrl(url);
+    c.setMaximumPoolSize(size);
     return new HikariDataSource(c);
   }
 
@@ -213,14 +469,14 @@ public final class JdbcBenchmark {
     }
   }
 
-  private static void exec(javax.sql.DataSource ds, String script) {
+  private static void exec(DataSource ds, String script) {
     try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
       for (String sql : script.split(";")) {
         if (!sql.isBlank()) {
           s.execute(sql);
         }
       }
-    } catch (java.sql.SQLException e) {
+    } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -45,6 +45,44 @@ class ProviderTest {
   }
 
   @Test
+  void firstOpenOfAnH2File_leavesNoTraceFile(@TempDir Path dir) throws Exception {
+    String url = "jdbc:h2:" + dir.resolve("db").toAbsolutePath();
+    try (StorageBackend a = new JdbcStorageProvider().open(url)) {
+      a.append("s/log", 1, List.of("{}".getBytes(StandardCharsets.UTF_8)));
+    }
+    try (StorageBackend b = new JdbcStorageProvider().open(url)) {
+      assertEquals(1, b.read("s/log", 1).lastSeq());
+    }
+    // H2 writes every failed statement to <db>.trace.db; a normal open has none.
+    Path trace = dir.resolve("db.trace.db");
+    assertFalse(java.nio.file.Files.exists(trace),
+        () -> uncheckedRead(trace));
+    assertTrue(java.nio.file.Files.exists(dir.resolve("db.mv.db")));
+  }
+
+  private static String uncheckedRead(Path p) {
+    try {
+      return java.nio.file.Files.readString(p);
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
+  }
+
+  @Test
+  void aMissingDriver_isAStorageExceptionNamingItsMavenCoordinates() {
+    ClassLoader withoutDrivers = ClassLoader.getPlatformClassLoader();
+    for (Dialect d : Dialect.values()) {
+      StorageException e = assertThrows(StorageException.class,
+          () -> JdbcBackendBuilder.requireDriver(d, withoutDrivers, null));
+      assertTrue(e.getMessage().contains(d.driverArtifact), e.getMessage());
+      JdbcBackendBuilder.requireDriver(d, withoutDrivers, getClass().getClassLoader());
+    }
+    assertTrue(Dialect.POSTGRESQL.driverArtifact.equals("org.postgresql:postgresql"));
+    assertTrue(Dialect.MARIADB.driverArtifact.equals("org.mariadb.jdbc:mariadb-java-client"));
+    assertTrue(Dialect.H2.driverArtifact.equals("com.h2database:h2"));
+  }
+
+  @Test
   void anUnnamedH2MemoryDatabase_isPrivateButSharedByThePool() {
     try (StorageBackend a = new JdbcStorageProvider().open("jdbc:h2:mem:");
         StorageBackend b = new JdbcStorageProvider().open("jdbc:h2:mem:")) {

@@ -46,6 +46,8 @@ public final class LocalFsStorageProvider implements StorageProvider {
    * Opens the backend rooted at {@code root}, creating the directory if it is missing. Use this
    * with {@code SessionStore.builder().backend(...)}.
    *
+   * @param root the store's directory
+   * @return the backend
    * @throws IllegalArgumentException if {@code root} exists and is not a directory
    * @throws StorageException if the directory cannot be created or opened
    */

@@ -52,7 +52,11 @@ public final class S3Storage {
 
   private S3Storage() {}
 
-  /** A builder for a backend on a client you configured yourself. */
+  /**
+   * A builder for a backend on a client you configured yourself.
+   *
+   * @return the builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -62,6 +66,8 @@ public final class S3Storage {
    * listed in the module README ({@code endpoint}, {@code region}, {@code pathStyle}, {@code
    * accessKeyId}, {@code secretAccessKey}, {@code sessionToken}, {@code concurrency}).
    *
+   * @param uri the store URI
+   * @return the backend
    * @throws IllegalArgumentException if the URI is malformed, naming the part that is wrong
    * @throws StorageException if the bucket is missing or inaccessible, or the server does not
    *     enforce conditional writes
@@ -88,13 +94,23 @@ public final class S3Storage {
 
     private Builder() {}
 
-    /** The client to use (required). */
+    /**
+     * The client to use (required).
+     *
+     * @param client the client
+     * @return this builder
+     */
     public Builder client(S3Client client) {
       this.client = Objects.requireNonNull(client, "client");
       return this;
     }
 
-    /** The bucket, which must exist (required). */
+    /**
+     * The bucket, which must exist (required).
+     *
+     * @param bucket the bucket's name
+     * @return this builder
+     */
     public Builder bucket(String bucket) {
       this.bucket = Objects.requireNonNull(bucket, "bucket");
       return this;
@@ -103,6 +119,9 @@ public final class S3Storage {
     /**
      * A key prefix inside the bucket, so several stores can share it: {@code '/'}-separated
      * segments of {@code [A-Za-z0-9._-]}; empty (the default) for the bucket's top level.
+     *
+     * @param prefix the prefix; a leading or trailing {@code /} is ignored
+     * @return this builder
      */
     public Builder prefix(String prefix) {
       Objects.requireNonNull(prefix, "prefix");
@@ -119,13 +138,23 @@ public final class S3Storage {
       return this;
     }
 
-    /** Whether closing the backend closes the client too (default false). */
+    /**
+     * Whether closing the backend closes the client too (default false).
+     *
+     * @param closeClient whether to close the client
+     * @return this builder
+     */
     public Builder closeClient(boolean closeClient) {
       this.closeClient = closeClient;
       return this;
     }
 
-    /** How many requests one read or delete may have in flight (1-256, default 8). */
+    /**
+     * How many requests one read or delete may have in flight (1-256, default 8).
+     *
+     * @param concurrency requests in flight per call
+     * @return this builder
+     */
     public Builder concurrency(int concurrency) {
       if (concurrency < 1 || concurrency > 256) {
         throw new IllegalArgumentException("concurrency must be 1-256, was " + concurrency);
@@ -138,6 +167,9 @@ public final class S3Storage {
      * Whether to probe at build time that the server enforces conditional writes (default
      * true). Turn it off only for a server you have already verified: the backend is unsafe
      * for concurrent writers on a server that ignores preconditions.
+     *
+     * @param verify whether to probe
+     * @return this builder
      */
     public Builder verifyConditionalWrites(boolean verify) {
       this.verify = verify;
@@ -147,6 +179,7 @@ public final class S3Storage {
     /**
      * Checks the bucket, probes conditional writes and returns the backend.
      *
+     * @return the backend
      * @throws IllegalStateException if client or bucket is missing
      * @throws StorageException if the bucket is missing or inaccessible, or the server does
      *     not enforce conditional writes

@@ -16,9 +16,16 @@ import picocli.CommandLine.Spec;
 /** Scans every session for what reconcile would repair; repairs it on request. */
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = {
-      "Scans every session of a store for stale live entries (a lost clear), incomplete",
-      "archives and counters that disagree. Without --repair nothing is written.",
-      "Exit 0 if every session is clean, 1 if anything was wrong (also when --repair fixed it)."
+      "Finds damaged sessions and, with --repair, repairs them.",
+      "",
+      "Checks every session of a store deeply: stale live entries (a lost clear),",
+      "incomplete archives, counters that disagree, and damage a reconcile does not look at",
+      "(markers that disagree with their archive, archives without marker or without messages,",
+      "duplicated or non-UTF-8 archive lines, seq gaps, messages both live and archived).",
+      "Without --repair nothing is written. --repair fixes what the data decides and copies",
+      "what it changes under the session's quarantine/ first; it deletes nothing.",
+      "Exit codes: 0 nothing is wrong (now: with --repair, everything found was repaired);",
+      "1 something is wrong (with --repair: still wrong after the repair); 2 bad arguments."
     })
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -43,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
     int unrepaired = 0;
     try (SessionStore s = store.open(r -> { })) {
       List<String> ids = s.listSessions();
-      try (Progress bar = new Progress(spec.commandLine().getErr(), "sessions checked",
+      try (Progress bar = new Progress(out, spec.commandLine().getErr(), "sessions checked",
           ids.size(), mode)) {
         for (String id : ids) {
           String verdict;
@@ -55,11 +62,12 @@ final class CheckCommand implements Callable<Integer> {
               bad++;
               String problems = String.join("; ", Render.problems(dry));
               if (repair) {
-                s.session(id); // opening reconciles and writes the repair back
-                boolean fixed = s.check(id).clean();
+                HealReport after = s.repair(id);
+                boolean fixed = after.clean();
                 unrepaired += fixed ? 0 : 1;
                 verdict = (fixed ? "REPAIRED  " : "FAILED    ") + id + ": " + problems
-                    + (fixed ? "" : " (still not clean after repair)");
+                    + (fixed ? "" : " (still wrong after repair: "
+                        + String.join("; ", Render.problems(after)) + ")");
               } else {
                 verdict = "PROBLEM   " + id + ": " + problems;
               }
@@ -72,14 +80,14 @@ final class CheckCommand implements Callable<Integer> {
             verdict = "ERROR     " + id + ": " + Main.describe(e);
           }
           if (verdict != null) {
-            out.println(verdict);
+            bar.println(verdict);
           }
           bar.step();
         }
       }
       out.println(summary(ids.size(), bad, unrepaired));
     }
-    return bad == 0 ? 0 : 1;
+    return bad == 0 || (repair && unrepaired == 0) ? 0 : 1;
   }
 
   private String summary(int total, int bad, int unrepaired) {

@@ -1,6 +1,7 @@
 package dev.sessionstore.cli;
 
 import dev.sessionstore.CommitResult;
+import dev.sessionstore.SessionLayout;
 import dev.sessionstore.SessionStore;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -42,8 +43,9 @@ final class CommitCommand implements Callable<Integer> {
         out.println("nothing to commit: " + r.retainedCount() + " live message"
             + (r.retainedCount() == 1 ? "" : "s") + ", keeping " + keep);
       } else {
-        out.printf("archive_%03d: archived %d message%s (seq %d-%d), %d kept live%n",
-            r.archiveNumber(), r.archivedCount(), r.archivedCount() == 1 ? "" : "s",
+        out.printf("%s: archived %d message%s (seq %d-%d), %d kept live%n",
+            SessionLayout.archiveName(r.archiveNumber()), r.archivedCount(),
+            r.archivedCount() == 1 ? "" : "s",
             r.firstSeq(), r.lastSeq(), r.retainedCount());
       }
     }

@@ -1,5 +1,6 @@
 package dev.sessionstore.cli;
 
+import dev.sessionstore.SessionLayout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sessionstore.SessionStore;
@@ -31,8 +32,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "copy", mixinStandardHelpOptions = true,
     description = {
-      "Copies all sessions with their archives from one store to another (any backends),",
-      "byte for byte: archives, markers, counters and the live log with its seqs.",
+      "Copies every session, archives included, from one store to another.",
+      "",
+      "Works between any two backends, byte for byte: archives, markers, counters and the live log with its seqs.",
       "Resumable: a session already fully copied is skipped; a partly copied one is completed.",
       "A session that exists in the destination with different content is an error."
     })
@@ -67,14 +69,14 @@ final class CopyCommand implements Callable<Integer> {
       StorageBackend src = source.backend();
       StorageBackend dst = dest.backend();
       List<String> ids = source.listSessions();
-      try (Progress bar = new Progress(spec.commandLine().getErr(), "sessions copied",
+      try (Progress bar = new Progress(out, spec.commandLine().getErr(), "sessions copied",
           ids.size(), mode)) {
         for (String id : ids) {
           try {
             Snapshot want = Snapshot.of(src, id);
             if (want.equals(Snapshot.of(dst, id))) {
               skipped++;
-              out.println("skipped   " + id + ": already copied");
+              bar.println("skipped   " + id + ": already copied");
             } else {
               copy(src, dst, id, want);
               Snapshot got = Snapshot.of(dst, id);
@@ -83,11 +85,11 @@ final class CopyCommand implements Callable<Integer> {
                     + want.describe() + " vs " + got.describe());
               }
               copied++;
-              out.println("copied    " + id + ": " + want.describe());
+              bar.println("copied    " + id + ": " + want.describe());
             }
           } catch (RuntimeException e) {
             failed++;
-            out.println("FAILED    " + id + ": " + Main.describe(e));
+            bar.println("FAILED    " + id + ": " + Main.describe(e));
           }
           bar.step();
         }
@@ -178,11 +180,28 @@ final class CopyCommand implements Callable<Integer> {
   }
 
   static String metaKey(String id) {
-    return "sessions/" + id + "/.meta.json";
+    return SessionLayout.meta(id);
+  }
+
+  /** Whether {@code key} is the messages of an archive, by the session layout. */
+  static boolean isArchiveMessages(String key) {
+    return archiveKey(key, "messages.jsonl");
+  }
+
+  static boolean isMarker(String key) {
+    return archiveKey(key, ".done");
+  }
+
+  private static boolean archiveKey(String key, String file) {
+    String[] p = key.split("/");
+    return p.length == 5 && (p[0] + "/").equals(SessionLayout.SESSIONS)
+        && SessionLayout.history(p[1]).equals(p[0] + "/" + p[1] + "/" + p[2] + "/")
+        && SessionLayout.archiveNumber(p[3]).isPresent()
+        && key.equals(SessionLayout.history(p[1]) + p[3] + "/" + file);
   }
 
   static String logKey(String id) {
-    return "sessions/" + id + "/messages.jsonl";
+    return SessionLayout.log(id);
   }
 
   /** Everything stored for one session: blobs by key, the live records and the high-water. */
@@ -193,7 +212,7 @@ final class CopyCommand implements Callable<Integer> {
 
     static Snapshot of(StorageBackend b, String id) {
       Snapshot s = new Snapshot();
-      s.walk(b, "sessions/" + id + "/", logKey(id));
+      s.walk(b, SessionLayout.root(id), logKey(id));
       LogSlice slice = b.read(logKey(id), 1);
       s.live = slice.records();
       s.lastSeq = slice.lastSeq();
@@ -225,7 +244,7 @@ final class CopyCommand implements Callable<Integer> {
     Map<Long, byte[]> archivedRecords() {
       Map<Long, byte[]> out = new HashMap<>();
       for (Map.Entry<String, byte[]> e : blobs.entrySet()) {
-        if (!e.getKey().matches(".*/history/archive_\\d+/messages\\.jsonl")) {
+        if (!isArchiveMessages(e.getKey())) {
           continue;
         }
         for (String line : new String(e.getValue(), StandardCharsets.UTF_8).split("\n")) {
@@ -246,7 +265,7 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     String describe() {
-      long archives = blobs.keySet().stream().filter(k -> k.endsWith("/.done")).count();
+      long archives = blobs.keySet().stream().filter(CopyCommand::isMarker).count();
       return archives + " archive" + (archives == 1 ? "" : "s") + ", " + blobs.size()
           + " blobs, " + live.size() + " live, last seq " + lastSeq;
     }

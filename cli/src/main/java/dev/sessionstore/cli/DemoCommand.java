@@ -1,5 +1,6 @@
 package dev.sessionstore.cli;
 
+import dev.sessionstore.SessionLayout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sessionstore.ArchiveInfo;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Shows the \"lost clear\" and the heal, step by step, and checks the result.",
+      "Shows a lost clear being healed, step by step, and checks the result.",
+      "",
       "Appends a conversation, commits keeping the newest messages, loses the trim of the live",
       "log (as a crash would), shows the stale entries in the raw log, reopens the store and",
       "prints what was healed. Exit 0 only if the live messages are exactly the retained tail",
@@ -104,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
   private void runDemo(String uri, boolean temporary) {
     // On a store the user named, a fresh id so that earlier runs do not interfere.
     String id = temporary ? "demo" : "demo-" + Long.toString(System.currentTimeMillis(), 36);
-    String logKey = "sessions/" + id + "/messages.jsonl";
+    String logKey = SessionLayout.log(id);
     out.println("sessionstore demo: the \"lost clear\" and how the store heals it");
     out.println("store:   " + Stores.redacted(uri) + (temporary ? "  (temporary, deleted at the end)" : ""));
     out.println("session: " + id);

@@ -1,5 +1,6 @@
 package dev.sessionstore.cli;
 
+import dev.sessionstore.SessionNotFoundException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -15,13 +16,14 @@ import picocli.CommandLine.Spec;
  * clear being healed; the others inspect, repair, copy and verify stores on any installed
  * backend.
  *
- * <p>Exit codes: 0 success, 1 a problem found or a failure, 2 bad arguments.
+ * <p>Exit codes: {@value #OK} success, {@value #PROBLEM} a problem found or a failure, {@value
+ * #USAGE} bad arguments, {@value #NOT_FOUND} the session named does not exist.
  */
 @Command(
     name = "sessionstore",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Durable AI-agent conversation sessions: demo, inspect, check/repair, copy, verify.",
+    description = "Durable AI-agent conversation sessions on local disk, S3 and JDBC.",
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {
       DemoCommand.class,
@@ -30,17 +32,34 @@ import picocli.CommandLine.Spec;
       ShowCommand.class,
       ListCommand.class,
       CheckCommand.class,
+      ImportCommand.class,
       CopyCommand.class,
       VerifyCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
       "",
-      "Every command that works on a store takes --store <uri> (or the SESSIONSTORE_URI",
-      "environment variable): file:///path, mem:name, jdbc:h2:..., s3://bucket/prefix?...",
-      "Exit codes: 0 ok, 1 problem found or failure, 2 bad arguments."
+      "Commands that work on a store take --store <uri>, or read SESSIONSTORE_URI.",
+      "Store URIs:",
+      "  file:///var/lib/sessions",
+      "  s3://bucket/prefix?region=eu-west-1",
+      "  jdbc:postgresql://host:5432/db?user=app",
+      "  jdbc:mariadb://host:3306/db?user=app",
+      "  jdbc:h2:file:/var/lib/sessions-db",
+      "  mem:name (in memory, for trying things out)",
+      "Exit codes: 0 ok, 1 problem found or failure, 2 bad arguments,",
+      "3 session not found."
     })
 public final class Main implements Runnable {
+  /** Exit code: success. */
+  public static final int OK = 0;
+  /** Exit code: a problem was found (check, verify, copy) or the command failed. */
+  public static final int PROBLEM = 1;
+  /** Exit code: bad arguments; nothing was done. */
+  public static final int USAGE = 2;
+  /** Exit code: the session named does not exist. */
+  public static final int NOT_FOUND = 3;
+
   @Spec CommandSpec spec;
 
   /** Used by picocli. */
@@ -80,16 +99,20 @@ public final class Main implements Runnable {
     PrintWriter err = cmd.getErr();
     err.println("sessionstore: " + oneLine(e.getMessage()));
     err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
-    return 2;
+    return USAGE;
   }
 
   private static int failed(Exception e, CommandLine cmd) {
     PrintWriter err = cmd.getErr();
+    if (e instanceof SessionNotFoundException) {
+      err.println("sessionstore " + cmd.getCommandName() + ": " + oneLine(e.getMessage()));
+      return NOT_FOUND;
+    }
     err.println("sessionstore " + cmd.getCommandName() + ": error: " + describe(e));
     if (System.getenv("SESSIONSTORE_DEBUG") != null) {
       e.printStackTrace(err);
     }
-    return 1;
+    return PROBLEM;
   }
 
   /** The message of an exception and its causes on one line, without class names where clear. */

@@ -3,27 +3,38 @@ package dev.sessionstore.cli;
 import java.io.PrintWriter;
 
 /**
- * A progress bar on stderr for long scans. On a terminal it redraws one line; otherwise (a log
- * file, CI) it prints a line at every tenth, and only for many items, so short runs stay quiet.
+ * A progress bar on stderr for long runs, and the only way those runs print their result
+ * lines, so the two never mix. On a terminal the bar is one line redrawn in place: before a
+ * result line is printed the bar is erased, and it is redrawn below it. Otherwise (a pipe, a log
+ * file, CI) it prints a whole line at every tenth, and only for many items, so short runs stay
+ * quiet and a log reads line by line.
  */
 final class Progress implements AutoCloseable {
   /** From this many items on, progress is shown even when stderr is not a terminal. */
   static final int MANY = 200;
+  private static final int WIDTH = 30;
 
+  private final PrintWriter out;
   private final PrintWriter err;
-  private final String what;
-  private final int total;
   private final boolean terminal;
   private final boolean enabled;
+  private String what;
+  private int total;
   private int done;
   private int lastShown = -1;
+  /** Characters of the bar now on screen (terminal only); 0 when none is drawn. */
+  private int drawn;
 
-  Progress(PrintWriter err, String what, int total, Mode mode) {
+  Progress(PrintWriter out, PrintWriter err, String what, int total, Mode mode) {
+    this(out, err, what, total, mode, Terminal.interactive());
+  }
+
+  Progress(PrintWriter out, PrintWriter err, String what, int total, Mode mode, boolean terminal) {
+    this.out = out;
     this.err = err;
     this.what = what;
     this.total = total;
-    // Java cannot ask whether stderr alone is a terminal; a console means an interactive run.
-    this.terminal = System.console() != null;
+    this.terminal = terminal;
     this.enabled = switch (mode) {
       case ALWAYS -> total > 0;
       case NEVER -> false;
@@ -34,7 +45,26 @@ final class Progress implements AutoCloseable {
   /** When to show progress. */
   enum Mode { AUTO, ALWAYS, NEVER }
 
-  void step() {
+  /** Prints a result line on stdout, with the bar (if one is drawn) moved out of its way. */
+  synchronized void println(String line) {
+    erase();
+    out.println(line);
+    out.flush();
+    redraw();
+  }
+
+  /** Names what is being counted now, for a run that goes through stages. */
+  synchronized void stage(String newWhat) {
+    this.what = newWhat;
+    lastShown = -1;
+    if (enabled && terminal && drawn > 0) {
+      erase();
+      redraw();
+    }
+  }
+
+  /** One more item done. */
+  synchronized void step() {
     done++;
     if (!enabled) {
       return;
@@ -43,25 +73,43 @@ final class Progress implements AutoCloseable {
       int pct = (int) (100L * done / total);
       if (pct != lastShown || done == total) {
         lastShown = pct;
-        int width = 30;
-        int filled = (int) ((long) width * done / total);
-        err.print("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/"
-            + total + " " + what);
-        err.flush();
+        erase();
+        redraw();
       }
     } else {
-      int tenth = (int) (10L * done / total);
+      int tenth = (int) (10L * Math.min(done, total) / total);
       if (tenth != lastShown) {
         lastShown = tenth;
         err.println(what + ": " + done + "/" + total);
+        err.flush();
       }
     }
   }
 
-  @Override
-  public void close() {
-    if (enabled && terminal) {
-      err.println();
+  private void redraw() {
+    if (!enabled || !terminal || done == 0) {
+      return;
     }
+    int filled = (int) ((long) WIDTH * Math.min(done, total) / total);
+    String bar = "[" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + done + "/" + total
+        + " " + what;
+    err.print("\r" + bar);
+    err.flush();
+    drawn = bar.length();
+  }
+
+  /** Blanks the bar's line and returns the cursor to its start. */
+  private void erase() {
+    if (drawn > 0) {
+      err.print("\r" + " ".repeat(drawn) + "\r");
+      err.flush();
+      drawn = 0;
+    }
+  }
+
+  /** Erases the bar, so whatever comes next starts on a clean line. */
+  @Override
+  public synchronized void close() {
+    erase();
   }
 }

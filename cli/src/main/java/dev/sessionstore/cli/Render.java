@@ -17,6 +17,20 @@ final class Render {
     return String.format("seq %-4d %-9s %s", m.seq(), m.role(), clip(content(m)));
   }
 
+  /**
+   * A message indented by {@code indent}: cut to one line, or with {@code full} the whole text
+   * with its line breaks, continuation lines aligned under the first.
+   */
+  static String message(Message m, boolean full, int indent) {
+    String pad = " ".repeat(indent);
+    if (!full) {
+      return pad + message(m);
+    }
+    String head = String.format("seq %-4d %-9s ", m.seq(), m.role());
+    String cont = "\n" + pad + " ".repeat(head.length());
+    return pad + head + content(m).strip().replace("\r\n", "\n").replace("\n", cont);
+  }
+
   /** The text parts, or the part types when a message has no text. */
   static String content(Message m) {
     String text = m.text();
@@ -31,11 +45,16 @@ final class Render {
   }
 
   static String archive(ArchiveInfo a) {
+    return archive(a, false);
+  }
+
+  /** An archive's line; with {@code full} its summary is not cut. */
+  static String archive(ArchiveInfo a, boolean full) {
     String range = a.firstSeq() > 0 ? "seq " + a.firstSeq() + "-" + a.lastSeq() : "no seqs";
     return String.format("archive_%03d  %s  %d message%s%s%s", a.number(), range,
         a.messageCount(), a.messageCount() == 1 ? "" : "s",
         a.createdAt() == null ? "" : "  committed " + a.createdAt(),
-        a.summary() == null ? "" : "  summary: \"" + clip(a.summary()) + "\"");
+        a.summary() == null ? "" : "  summary: \"" + (full ? a.summary() : clip(a.summary())) + "\"");
   }
 
   /** What a heal report found, as short clauses; empty for a clean report. */
@@ -57,6 +76,7 @@ final class Render {
     if (r.metaRewritten()) {
       out.add("meta disagrees with archives and log (counters to rewrite)");
     }
+    out.addAll(r.problems());
     return out;
   }
 

@@ -1,7 +1,13 @@
 package dev.sessionstore.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sessionstore.ArchiveInfo;
 import dev.sessionstore.Message;
+import dev.sessionstore.Part;
 import dev.sessionstore.Session;
 import dev.sessionstore.SessionMeta;
 import dev.sessionstore.SessionStore;
@@ -15,11 +21,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Prints a session: counters, archives, live messages. */
+/** Prints a session: counters, archives, live messages; as text or as JSON. */
 @Command(name = "show", mixinStandardHelpOptions = true,
-    description = {"Prints a session: its counters, archives (with summaries) and live messages.",
-      "Opening a session reconciles it, so a session with a lost clear is healed (and says so)."})
+    description = {"Prints a session: counters, archives with summaries, live messages.",
+      "",
+      "Opening a session reconciles it, so a session with a lost clear is healed (and",
+      "says so on stderr). Messages are cut to one line unless --full or --json is given.",
+      "Exit 3 if the session does not exist."})
 final class ShowCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
   @Spec CommandSpec spec;
   @Mixin StoreOption store;
 
@@ -29,14 +41,26 @@ final class ShowCommand implements Callable<Integer> {
   @Option(names = "--archived", description = "Also print the messages inside each archive.")
   boolean archived;
 
+  @Option(names = "--full", description = "Print whole messages and summaries, line breaks"
+      + " included, instead of one cut line each.")
+  boolean full;
+
+  @Option(names = "--json", description = "Print the session as one JSON document: counters,"
+      + " archives (with their messages if --archived) and live messages as stored.")
+  boolean json;
+
   @Override
-  public Integer call() {
+  public Integer call() throws JsonProcessingException {
     PrintWriter out = spec.commandLine().getOut();
     try (SessionStore s = store.open(Healed.printer(spec))) {
       Session sess = Sessions.open(spec, s, session, false);
       SessionMeta meta = sess.meta();
       List<ArchiveInfo> archives = sess.archives();
       List<Message> live = sess.messages();
+      if (json) {
+        out.println(JSON.writeValueAsString(toJson(sess, meta, archives, live)));
+        return 0;
+      }
       out.println("session " + session);
       out.println("  live messages: " + meta.messageCount() + ", archives: " + meta.commitCount()
           + ", messages ever: " + meta.totalMessageCount() + ", last seq: " + meta.lastSeq());
@@ -46,14 +70,62 @@ final class ShowCommand implements Callable<Integer> {
       }
       out.println("archives:" + (archives.isEmpty() ? " none" : ""));
       for (ArchiveInfo a : archives) {
-        out.println("  " + Render.archive(a));
+        out.println("  " + Render.archive(a, full));
         if (archived) {
-          sess.archiveMessages(a.number()).forEach(m -> out.println("    " + Render.message(m)));
+          sess.archiveMessages(a.number()).forEach(m -> out.println(Render.message(m, full, 4)));
         }
       }
       out.println("live:" + (live.isEmpty() ? " none" : ""));
-      live.forEach(m -> out.println("  " + Render.message(m)));
+      live.forEach(m -> out.println(Render.message(m, full, 2)));
     }
     return 0;
+  }
+
+  private ObjectNode toJson(Session sess, SessionMeta meta, List<ArchiveInfo> archives,
+      List<Message> live) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("session", meta.sessionId());
+    ObjectNode m = root.putObject("meta");
+    m.put("message_count", meta.messageCount());
+    m.put("total_message_count", meta.totalMessageCount());
+    m.put("commit_count", meta.commitCount());
+    m.put("last_seq", meta.lastSeq());
+    m.put("created_at", meta.createdAt());
+    m.put("updated_at", meta.updatedAt());
+    m.put("last_commit_at", meta.lastCommitAt());
+    ArrayNode arr = root.putArray("archives");
+    for (ArchiveInfo a : archives) {
+      ObjectNode o = arr.addObject();
+      o.put("archive", a.number());
+      o.put("first_seq", a.firstSeq());
+      o.put("last_seq", a.lastSeq());
+      o.put("message_count", a.messageCount());
+      o.put("starting_message_id", a.startingMessageId());
+      o.put("ending_message_id", a.endingMessageId());
+      o.put("created_at", a.createdAt());
+      o.put("summary", a.summary());
+      if (archived) {
+        ArrayNode msgs = o.putArray("messages");
+        sess.archiveMessages(a.number()).forEach(x -> msgs.add(message(x)));
+      }
+    }
+    ArrayNode l = root.putArray("live");
+    live.forEach(x -> l.add(message(x)));
+    return root;
+  }
+
+  /** A message as the store keeps it: seq, id, role, parts, created_at, then other fields. */
+  static ObjectNode message(Message msg) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("seq", msg.seq());
+    o.put("id", msg.id());
+    o.put("role", msg.role());
+    ArrayNode parts = o.putArray("parts");
+    for (Part p : msg.parts()) {
+      parts.add(p.toJson());
+    }
+    o.put("created_at", msg.createdAt());
+    msg.extraFields().forEach(o::set);
+    return o;
   }
 }

@@ -24,8 +24,10 @@ import picocli.CommandLine.Spec;
 /** Runs the conformance kit against the backend behind a store URI and reports per rule. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {
-      "Runs the conformance kit (SPI contract, session semantics, fault catalogue,",
-      "concurrency, bad input) against the backend at --store and prints pass/fail per rule.",
+      "Runs the conformance kit against the backend of a store, rule by rule.",
+      "",
+      "The kit covers the SPI contract, session semantics, the fault catalogue,",
+      "concurrency and bad input. Progress is shown per group of rules as it runs.",
       "Each test gets a fresh, empty sub-store, made per scheme:",
       "  file:///dir     a new directory dir/sessionstore-verify-<run>/<n>",
       "  mem:            a new named in-memory store",
@@ -33,7 +35,9 @@ import picocli.CommandLine.Spec;
       "  s3://b/prefix   a new prefix b/prefix/sessionstore-verify-<run>-<n>",
       "  scheme:NAME     scheme:NAME-verify-<run>-<n> (any other backend with named stores)",
       "Everything written is deleted afterwards (jdbc: the emptied tables stay).",
-      "Exit 0 if nothing failed, 1 if any rule failed."
+      "Exit 0 if nothing failed, 1 if any rule failed. A required rule is part of",
+      "the contract every backend keeps; an optional one checks a capability the",
+      "backend declares (it is skipped when the backend does not declare it)."
     })
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -69,15 +73,13 @@ final class VerifyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println("verifying the backend for " + Stores.redacted(uri)
         + " against the conformance kit ...");
-    KitReport report;
+    Results results;
     try {
-      report = KitRunner.run(VerifyKit.class, groups);
+      results = launch();
     } finally {
       cleanUp(uri, run);
     }
-    report.printTo(out, verbose);
-    out.println("verify: " + report.summary());
-    return report.passed() ? 0 : 1;
+    return results.report(out);
   }
 
   /** The n-th fresh, empty sub-store of the store the user named, by scheme. */
@@ -143,6 +145,94 @@ final class VerifyCommand implements Callable<Integer> {
     }
     if (uri.toLowerCase(Locale.ROOT).startsWith("file:")) {
       DemoCommand.deleteTree(fileRoot(uri).resolve("sessionstore-verify-" + run));
+    }
+  }
+
+  private Results launch() {
+    Results r = new Results(spec.commandLine().getOut(), spec.commandLine().getErr(), verbose);
+    try (r) {
+      r.report = KitRunner.run(VerifyKit.class, groups, r);
+    }
+    return r;
+  }
+
+  /** Prints each group of the kit as soon as it finishes, and the verdict. */
+  private static final class Results implements KitRunner.Listener, AutoCloseable {
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final boolean verbose;
+    private Progress bar;
+    private KitReport report;
+
+    Results(PrintWriter out, PrintWriter err, boolean verbose) {
+      this.out = out;
+      this.err = err;
+      this.verbose = verbose;
+    }
+
+    @Override
+    public void planned(int rules) {
+      out.println("running " + rules + " rules; each group is reported when it finishes");
+      bar = new Progress(out, err, "rules", rules, Progress.Mode.AUTO);
+    }
+
+    @Override
+    public void close() {
+      if (bar != null) {
+        bar.close();
+      }
+    }
+
+    @Override
+    public void groupStarted(String group) {
+      bar.stage("rules (" + group + ")");
+    }
+
+    @Override
+    public void ruleFinished(KitReport.Outcome outcome) {
+      bar.step();
+    }
+
+    @Override
+    public void groupFinished(String group, List<KitReport.Outcome> rows) {
+      long bad = rows.stream().filter(o -> o.status() == KitReport.Status.FAILED).count();
+      long skip = rows.stream().filter(o -> o.status() == KitReport.Status.SKIPPED).count();
+      bar.println(String.format("%s  %s: %d rules, %d failed, %d skipped",
+          bad > 0 ? "FAIL" : "ok  ", group, rows.size(), bad, skip));
+      for (KitReport.Outcome o : rows) {
+        if (verbose || o.status() != KitReport.Status.PASSED) {
+          String tag = switch (o.status()) {
+            case PASSED -> "pass";
+            case FAILED -> "FAIL";
+            case SKIPPED -> "SKIP";
+          };
+          String detail = o.failure() != null ? Main.describe(o.failure()) : o.detail();
+          bar.println("    " + tag + "  " + o.rule()
+              + (detail.isEmpty() ? "" : ": " + Main.oneLine(detail)));
+        }
+      }
+    }
+
+    int report(PrintWriter out) {
+      report.errors().forEach(e -> out.println("ERROR  " + e));
+      int passed = report.rules(KitReport.Status.PASSED).size();
+      int failed = report.rules(KitReport.Status.FAILED).size();
+      int skipped = report.rules(KitReport.Status.SKIPPED).size();
+      long requiredFailed = report.outcomes().stream()
+          .filter(o -> o.status() == KitReport.Status.FAILED && o.required()).count();
+      int total = passed + failed + skipped;
+      String skips = skipped == 0 ? "" : ", " + skipped + " skipped (optional rules for"
+          + " capabilities the backend does not declare)";
+      if (report.passed()) {
+        out.println("verify: PASS, " + passed + " of " + total + " rules passed" + skips);
+        return Main.OK;
+      }
+      out.println("verify: FAIL, " + failed + " of " + total + " rules failed ("
+          + requiredFailed + " required: the backend breaks the contract; "
+          + (failed - requiredFailed) + " optional: a declared capability does not hold), "
+          + passed + " passed" + skips + (report.errors().isEmpty() ? "" : ", "
+          + report.errors().size() + " errors"));
+      return Main.PROBLEM;
     }
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sessionstore.Message;
 import dev.sessionstore.Session;
+import dev.sessionstore.SessionLayout;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.SessionStoreException;
 import dev.sessionstore.spi.StorageBackend;
@@ -40,7 +41,7 @@ interface FaultCatalogue extends KitGroup {
       s.commit(keep);
     }
     assertEquals(0, f.pendingFaults(), "commit must clear the live log with trim()");
-    assertEquals(3, b.read("sessions/" + ID + "/messages.jsonl", 1).records().size(),
+    assertEquals(3, b.read(SessionLayout.log(ID), 1).records().size(),
         "the clear was lost: the archived messages are still in the live log");
 
     SessionChecks.Heals heals = new SessionChecks.Heals();
@@ -160,7 +161,7 @@ interface FaultCatalogue extends KitGroup {
     try (SessionStore store = SessionChecks.store(b)) {
       store.session(ID).append(Message.user("a"));
     }
-    String log = "sessions/" + ID + "/messages.jsonl";
+    String log = SessionLayout.log(ID);
     // valid JSON, but not a message ('parts' must be an array); then a valid record after it
     try {
       b.append(log, 2,

@@ -75,22 +75,31 @@ public final class FaultInjectingBackend implements StorageBackend {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
   }
 
-  /** Wraps {@code delegate}; no fault is armed until one of the fault methods is called. */
+  /**
+   * Wraps {@code delegate}; no fault is armed until one of the fault methods is called.
+   *
+   * @param delegate the real backend
+   * @return the decorator
+   */
   public static FaultInjectingBackend wrap(StorageBackend delegate) {
     return new FaultInjectingBackend(delegate);
   }
 
-  /** The wrapped backend, which sees only the operations that really took effect. */
+  /** {@return the wrapped backend, which sees only the operations that really took effect} */
   public StorageBackend delegate() {
     return delegate;
   }
 
-  /** How many operations this decorator has seen, refused ones included. */
+  /** {@return how many operations this decorator has seen, refused ones included} */
   public synchronized long operationCount() {
     return operations;
   }
 
-  /** One line per operation seen, like {@code "3 PUT sessions/a/.meta.json LOST"}. */
+  /**
+   * One line per operation seen, like {@code "3 PUT sessions/a/.meta.json LOST"}.
+   *
+   * @return the lines, oldest first
+   */
   public synchronized List<String> journal() {
     return List.copyOf(journal);
   }
@@ -98,6 +107,9 @@ public final class FaultInjectingBackend implements StorageBackend {
   /**
    * Simulates a crash: the next {@code k} operations run normally, every later one is refused
    * with {@link StorageException} without reaching the delegate, until {@link #restart()}.
+   *
+   * @param k how many operations still run
+   * @return this decorator
    */
   public synchronized FaultInjectingBackend crashAfter(long k) {
     if (k < 0) {
@@ -107,7 +119,7 @@ public final class FaultInjectingBackend implements StorageBackend {
     return this;
   }
 
-  /** Whether an operation has been refused because of {@link #crashAfter}. */
+  /** {@return whether an operation has been refused because of {@link #crashAfter}} */
   public synchronized boolean crashed() {
     return refused;
   }
@@ -115,12 +127,21 @@ public final class FaultInjectingBackend implements StorageBackend {
   /**
    * Simulates a crash right after the next {@code op} on a key ending in {@code keySuffix}: that
    * operation takes effect, every later one is refused until {@link #restart()}.
+   *
+   * @param op the operation
+   * @param keySuffix the end of the key, for example {@code .done}
+   * @return this decorator
    */
   public synchronized FaultInjectingBackend crashAfterNext(Operation op, String keySuffix) {
     return arm(new Fault(Kind.CRASH_AFTER, op, keySuffix, 0));
   }
 
-  /** Makes the {@code n}-th operation from now (1 = the next) throw without taking effect. */
+  /**
+   * Makes the {@code n}-th operation from now (1 = the next) throw without taking effect.
+   *
+   * @param n which operation, from 1
+   * @return this decorator
+   */
   public synchronized FaultInjectingBackend failOperation(long n) {
     if (n < 1) {
       throw new IllegalArgumentException("n must be >= 1, was " + n);
@@ -132,6 +153,10 @@ public final class FaultInjectingBackend implements StorageBackend {
   /**
    * The next {@code op} on a key ending in {@code keySuffix} reports success but does nothing
    * (a lost write). A lost put returns a version token no blob has.
+   *
+   * @param op a write operation
+   * @param keySuffix the end of the key
+   * @return this decorator
    */
   public synchronized FaultInjectingBackend loseNext(Operation op, String keySuffix) {
     return arm(new Fault(Kind.LOSE, requireWrite(op), keySuffix, 0));
@@ -141,6 +166,11 @@ public final class FaultInjectingBackend implements StorageBackend {
    * The next {@code op} on a key ending in {@code keySuffix} throws {@link StorageException}: if
    * {@code applied}, after the delegate performed it (a failed fsync report, a lost response),
    * otherwise before (a failed write).
+   *
+   * @param op the operation
+   * @param keySuffix the end of the key
+   * @param applied whether the delegate performs it before the exception
+   * @return this decorator
    */
   public synchronized FaultInjectingBackend failNext(
       Operation op, String keySuffix, boolean applied) {
@@ -151,6 +181,10 @@ public final class FaultInjectingBackend implements StorageBackend {
    * The next append to a log ending in {@code keySuffix} writes only its first {@code
    * recordsKept} records (at most all but the last), then throws {@link StorageException}: a
    * torn write, as a crash in the middle of a multi-line write leaves it.
+   *
+   * @param keySuffix the end of the log's key
+   * @param recordsKept how many records are written
+   * @return this decorator
    */
   public synchronized FaultInjectingBackend tearNextAppend(String keySuffix, int recordsKept) {
     if (recordsKept < 0) {
@@ -163,12 +197,16 @@ public final class FaultInjectingBackend implements StorageBackend {
    * The next {@code op} on a key ending in {@code keySuffix} is performed twice, as a client
    * that timed out and retried does; the caller sees the second attempt's result (for a
    * conditional write usually a conflict with its own first attempt).
+   *
+   * @param op a write operation
+   * @param keySuffix the end of the key
+   * @return this decorator
    */
   public synchronized FaultInjectingBackend repeatNext(Operation op, String keySuffix) {
     return arm(new Fault(Kind.REPEAT, requireWrite(op), keySuffix, 0));
   }
 
-  /** How many one-shot faults have not yet met a matching operation. */
+  /** {@return how many one-shot faults have not yet met a matching operation} */
   public synchronized int pendingFaults() {
     return pending.size() + (failAt > operations ? 1 : 0);
   }

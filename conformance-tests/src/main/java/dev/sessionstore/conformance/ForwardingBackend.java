@@ -18,12 +18,16 @@ import java.util.Set;
 public abstract class ForwardingBackend implements StorageBackend {
   private final StorageBackend delegate;
 
-  /** Forwards to {@code delegate}. */
+  /**
+   * Forwards to {@code delegate}.
+   *
+   * @param delegate the backend every call goes to
+   */
   protected ForwardingBackend(StorageBackend delegate) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
   }
 
-  /** The backend every call goes to. */
+  /** {@return the backend every call goes to} */
   public final StorageBackend delegate() {
     return delegate;
   }

@@ -9,18 +9,17 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The backend-facing half of every kit: how to make a fresh backend and a second instance, and
  * closing whatever a test opened. Extend {@link ConformanceKit} (both roles), {@link
- * StorageContractKit} or {@link SessionBehaviourKit}, not this class. Rules run in name order,
- * so reports list them by tier and area, and after the last one the kit prints a summary by
- * group with every failure and skip reason.
+ * StorageContractKit} or {@link SessionBehaviourKit}, not this class. Rules run group by group,
+ * so reports list them that way, and after the last one the kit prints a summary by group with
+ * every failure and skip reason.
  */
-@TestMethodOrder(MethodOrderer.MethodName.class)
+@TestMethodOrder(KitOrder.class)
 @ExtendWith(KitSummary.class)
 public abstract class KitFixture implements KitGroup {
 
@@ -29,13 +28,22 @@ public abstract class KitFixture implements KitGroup {
 
   KitFixture() {}
 
-  /** A fresh, empty backend. May be called several times in one test; each call is new. */
+  /**
+   * {@return a fresh, empty backend} May be called several times in one rule; each call is new.
+   * The kit closes it after the rule.
+   *
+   * @throws Exception if it cannot be made (the rule fails)
+   */
   protected abstract StorageBackend createBackend() throws Exception;
 
   /**
    * A second, independent instance over the same storage as {@code backend}, as another process
    * would open it, or empty if the backend cannot do that. With it the kit also checks what one
    * instance sees of another's writes, durability and persistence.
+   *
+   * @param backend a backend from {@link #createBackend()}
+   * @return the second instance, or empty
+   * @throws Exception if it cannot be opened (the rule fails)
    */
   protected Optional<StorageBackend> openSecondInstance(StorageBackend backend) throws Exception {
     return Optional.empty();

@@ -46,9 +46,12 @@ public final class KitReport {
     this.kit = kit;
   }
 
-  synchronized void add(Outcome o) {
-    outcomes.add(new Outcome(o.group(), o.rule(), o.status(), o.failure(),
-        o.detail().replaceFirst("^Assumption failed: ", "")));
+  /** Records {@code o}, without JUnit's "Assumption failed: " prefix on a skip reason. */
+  synchronized Outcome add(Outcome o) {
+    Outcome clean = new Outcome(o.group(), o.rule(), o.status(), o.failure(),
+        o.detail().replaceFirst("^Assumption failed: ", ""));
+    outcomes.add(clean);
+    return clean;
   }
 
   synchronized void addError(String where, Throwable t) {
@@ -94,12 +97,12 @@ public final class KitReport {
   }
 
   /**
-   * Prints one line per group in name order ({@code ok    BlobContract: 13 rules, 0 failed, 0
+   * Prints one line per group in the order groups run ({@code ok    BlobContract: 13 rules, 0 failed, 0
    * skipped}), under it every failed and skipped rule with its message (with {@code verbose},
    * every passed rule too), then errors outside rules.
    */
   public synchronized void printTo(PrintWriter out, boolean verbose) {
-    Map<String, List<Outcome>> byGroup = new TreeMap<>();
+    Map<String, List<Outcome>> byGroup = new TreeMap<>(KitOrder.GROUP_ORDER);
     outcomes.forEach(o -> byGroup.computeIfAbsent(o.group(), g -> new ArrayList<>()).add(o));
     byGroup.forEach((group, list) -> {
       long bad = list.stream().filter(o -> o.status() == Status.FAILED).count();

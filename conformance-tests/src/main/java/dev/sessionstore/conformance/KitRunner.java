@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 
@@ -37,9 +39,41 @@ import org.junit.platform.launcher.core.LauncherFactory;
 public final class KitRunner {
   private KitRunner() {}
 
+  /** Follows a run as it goes, for progress displays; every method is optional. */
+  public interface Listener {
+    /**
+     * The run is about to start.
+     *
+     * @param rules how many rules it will run
+     */
+    default void planned(int rules) {}
+
+    /**
+     * A group's first rule is about to run (rules run group by group).
+     *
+     * @param group the group's name
+     */
+    default void groupStarted(String group) {}
+
+    /**
+     * A rule ended.
+     *
+     * @param outcome how
+     */
+    default void ruleFinished(KitReport.Outcome outcome) {}
+
+    /**
+     * A group's last rule ended.
+     *
+     * @param group the group's name
+     * @param outcomes the outcomes of its rules that ran
+     */
+    default void groupFinished(String group, List<KitReport.Outcome> outcomes) {}
+  }
+
   /** Runs every rule of {@code kit}. */
   public static KitReport run(Class<? extends KitFixture> kit) {
-    return launch(kit, List.of(selectClass(kit)));
+    return run(kit, List.of(), new Listener() {});
   }
 
   /**
@@ -49,8 +83,20 @@ public final class KitRunner {
    * @throws IllegalArgumentException naming the known groups if a name is neither
    */
   public static KitReport run(Class<? extends KitFixture> kit, Collection<String> groupsOrRules) {
+    return run(kit, groupsOrRules, new Listener() {});
+  }
+
+  /**
+   * Runs the named groups and rules of {@code kit} (all of them if {@code groupsOrRules} is
+   * empty), telling {@code listener} as it goes.
+   *
+   * @throws IllegalArgumentException naming the known groups if a name is neither a group nor a
+   *     rule
+   */
+  public static KitReport run(Class<? extends KitFixture> kit, Collection<String> groupsOrRules,
+      Listener listener) {
     if (groupsOrRules.isEmpty()) {
-      return run(kit);
+      return launch(kit, List.of(selectClass(kit)), listener);
     }
     Set<String> rules = new LinkedHashSet<>();
     for (String name : groupsOrRules) {
@@ -66,12 +112,12 @@ public final class KitRunner {
     }
     List<DiscoverySelector> selectors = new ArrayList<>();
     rules.forEach(r -> selectors.add(selectMethod(kit, r)));
-    return launch(kit, selectors);
+    return launch(kit, selectors, listener);
   }
 
-  /** The names of the groups of {@code kit}, sorted. */
+  /** The names of the groups of {@code kit}, in the order they run. */
   public static List<String> groups(Class<?> kit) {
-    Set<String> out = new TreeSet<>();
+    Set<String> out = new TreeSet<>(KitOrder.GROUP_ORDER);
     for (Class<?> group : groupTypes(kit)) {
       out.add(group.getSimpleName());
     }
@@ -131,15 +177,30 @@ public final class KitRunner {
     return out;
   }
 
-  private static KitReport launch(Class<?> kit, List<DiscoverySelector> selectors) {
+  private static KitReport launch(Class<?> kit, List<DiscoverySelector> selectors,
+      Listener listener) {
     KitReport report = new KitReport(kit.getSimpleName());
     LauncherDiscoveryRequest request =
         LauncherDiscoveryRequestBuilder.request().selectors(selectors)
             .configurationParameter(KitSummary.ENABLED, "false").build();
-    LauncherFactory.create().execute(request, new TestExecutionListener() {
+    Launcher launcher = LauncherFactory.create();
+    TestPlan plan = launcher.discover(request);
+    listener.planned((int) plan.countTestIdentifiers(TestIdentifier::isTest));
+    launcher.execute(plan, new TestExecutionListener() {
+      private String group;
+      private final List<KitReport.Outcome> inGroup = new ArrayList<>();
+
+      @Override
+      public void executionStarted(TestIdentifier id) {
+        if (id.isTest()) {
+          enter(groupOf(id));
+        }
+      }
+
       @Override
       public void executionSkipped(TestIdentifier id, String reason) {
         if (id.isTest()) {
+          enter(groupOf(id));
           add(id, KitReport.Status.SKIPPED, null, reason);
         }
       }
@@ -162,19 +223,41 @@ public final class KitRunner {
         }
       }
 
-      private void add(TestIdentifier id, KitReport.Status status, Throwable failure,
-          String detail) {
-        String rule = id.getDisplayName();
-        String group = "?";
+      @Override
+      public void testPlanExecutionFinished(TestPlan testPlan) {
+        enter(null);
+      }
+
+      private void enter(String next) {
+        if (group != null && !group.equals(next)) {
+          listener.groupFinished(group, List.copyOf(inGroup));
+          inGroup.clear();
+        }
+        if (next != null && !next.equals(group)) {
+          listener.groupStarted(next);
+        }
+        group = next;
+      }
+
+      private String groupOf(TestIdentifier id) {
         if (id.getSource().orElse(null) instanceof MethodSource s) {
-          rule = s.getMethodName();
           try {
-            group = groupOf(s.getJavaMethod());
+            return KitRunner.groupOf(s.getJavaMethod());
           } catch (RuntimeException unknown) {
-            group = s.getClassName();
+            return s.getClassName();
           }
         }
-        report.add(new KitReport.Outcome(group, rule, status, failure, detail));
+        return "?";
+      }
+
+      private void add(TestIdentifier id, KitReport.Status status, Throwable failure,
+          String detail) {
+        String rule = id.getSource().orElse(null) instanceof MethodSource s
+            ? s.getMethodName() : id.getDisplayName();
+        KitReport.Outcome o = report.add(
+            new KitReport.Outcome(groupOf(id), rule, status, failure, detail));
+        inGroup.add(o);
+        listener.ruleFinished(o);
       }
     });
     return report;

@@ -25,10 +25,19 @@ public abstract class LocationConformanceKit<L> extends ConformanceKit {
   private final Map<StorageBackend, L> locations =
       Collections.synchronizedMap(new IdentityHashMap<>());
 
-  /** A new location with nothing stored in it. */
+  /**
+   * {@return a new location with nothing stored in it}
+   *
+   * @throws Exception if it cannot be made (the test fails)
+   */
   protected abstract L newLocation() throws Exception;
 
-  /** A new, independent backend instance over {@code location}. */
+  /**
+   * {@return a new, independent backend instance over {@code location}}
+   *
+   * @param location a location from {@link #newLocation()}
+   * @throws Exception if it cannot be opened (the test fails)
+   */
   protected abstract StorageBackend openLocation(L location) throws Exception;
 
   @Override

@@ -13,6 +13,7 @@ import dev.sessionstore.Context;
 import dev.sessionstore.Message;
 import dev.sessionstore.Part;
 import dev.sessionstore.Session;
+import dev.sessionstore.SessionLayout;
 import dev.sessionstore.SessionNotFoundException;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.spi.StorageBackend;
@@ -188,7 +189,7 @@ interface SessionSemantics extends KitGroup {
       assertTrue(store.delete("b-2"));
       assertFalse(store.exists("b-2"));
       assertFalse(store.delete("b-2"), "deleting again reports nothing existed");
-      assertEquals(List.of(), b.list("sessions/b-2/"), "delete removes archives too");
+      assertEquals(List.of(), b.list(SessionLayout.root("b-2")), "delete removes archives too");
     }
     try (SessionStore reopened = SessionChecks.store(b)) {
       assertEquals(List.of("C3", "a_1"), reopened.listSessions(),
@@ -207,15 +208,19 @@ interface SessionSemantics extends KitGroup {
       Session s = store.session("chat-1");
       s.append(List.of(Message.user("a"), Message.user("b"), Message.user("c")));
       s.commit(1);
+    } catch (RuntimeException e) {
+      throw new AssertionError("a session's append and commit must store their writes; they"
+          + " failed: " + e, e);
     }
-    assertEquals(List.of(".meta.json", "history", "messages.jsonl"), b.list("sessions/chat-1/"),
+    assertEquals(List.of(".meta.json", "history", "messages.jsonl"),
+        b.list(SessionLayout.root("chat-1")),
         "a session keeps its live log, its meta and its history");
-    assertEquals(List.of("archive_001"), b.list("sessions/chat-1/history/"));
+    assertEquals(List.of("archive_001"), b.list(SessionLayout.history("chat-1")));
     assertEquals(List.of(".done", "messages.jsonl"),
-        b.list("sessions/chat-1/history/archive_001/"), "the archive and its marker");
-    assertTrue(b.get("sessions/chat-1/.meta.json").isPresent(),
+        b.list(SessionLayout.archive("chat-1", 1)), "the archive and its marker");
+    assertTrue(b.get(SessionLayout.meta("chat-1")).isPresent(),
         "the meta written by the commit must be stored");
-    assertEquals(List.of(3L), KitSupport.seqs(b.read("sessions/chat-1/messages.jsonl", 1)),
+    assertEquals(List.of(3L), KitSupport.seqs(b.read(SessionLayout.log("chat-1"), 1)),
         "the commit must have trimmed the live log through the archive");
   }
 

@@ -39,13 +39,17 @@ public final class MemoryStorageProvider implements StorageProvider {
     return NAMED.computeIfAbsent(name, n -> new MemoryBackend()).sharing();
   }
 
-  /** A fresh, private in-memory backend, for tests and examples. */
+  /** {@return a fresh, private in-memory backend, for tests and examples} */
   public static StorageBackend newBackend() {
     return new MemoryBackend();
   }
 
-  /** A second backend instance over the same storage as {@code backend}, which must be one of
-   * this provider's. */
+  /**
+   * A second backend instance over the same storage, as a second process would see it.
+   *
+   * @param backend an in-memory backend made by this provider
+   * @return another instance over the same storage
+   */
   public static StorageBackend sharing(StorageBackend backend) {
     if (!(backend instanceof MemoryBackend m)) {
       throw new IllegalArgumentException("not an in-memory backend: " + backend.getClass());

@@ -10,7 +10,12 @@ import java.util.Objects;
  * @param version opaque token that changes on every successful put
  */
 public record Blob(byte[] value, String version) {
-  /** Checks both fields are present. */
+  /**
+   * Checks both fields are present.
+   *
+   * @param value the bytes (the caller must not modify them)
+   * @param version opaque token that changes on every successful put
+   */
   public Blob {
     Objects.requireNonNull(value, "value");
     Objects.requireNonNull(version, "version");

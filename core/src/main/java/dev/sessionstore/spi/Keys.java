@@ -18,6 +18,8 @@ public final class Keys {
   /**
    * Returns {@code key} if it is valid.
    *
+   * @param key a storage key
+   * @return {@code key}
    * @throws IllegalArgumentException naming the key and the rule it breaks
    */
   public static String requireValidKey(String key) {
@@ -41,6 +43,8 @@ public final class Keys {
   /**
    * Returns {@code prefix} if it is empty or a valid key followed by {@code /}.
    *
+   * @param prefix empty, or a valid key followed by {@code /}
+   * @return {@code prefix}
    * @throws IllegalArgumentException otherwise
    */
   public static String requireValidPrefix(String prefix) {

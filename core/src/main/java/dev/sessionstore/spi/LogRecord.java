@@ -10,7 +10,12 @@ import java.util.Objects;
  * @param data the record's bytes: one JSON object in UTF-8 on a single line
  */
 public record LogRecord(long seq, byte[] data) {
-  /** Checks the seq is positive and the data present. */
+  /**
+   * Checks the seq is positive and the data present.
+   *
+   * @param seq the record's position in its log, starting at 1
+   * @param data the record's bytes: one JSON object in UTF-8 on a single line
+   */
   public LogRecord {
     if (seq < 1) {
       throw new IllegalArgumentException("seq must be >= 1, was " + seq);

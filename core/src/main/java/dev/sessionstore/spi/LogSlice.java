@@ -11,7 +11,13 @@ import java.util.Objects;
  *     the next append must use {@code lastSeq + 1}
  */
 public record LogSlice(List<LogRecord> records, long lastSeq) {
-  /** Copies the list and checks the high-water mark covers every record. */
+  /**
+   * Copies the list and checks the high-water mark covers every record.
+   *
+   * @param records the records with {@code seq >= fromSeq}, in seq order
+   * @param lastSeq the highest seq the log ever held (0 for a new log); trims do not lower it, so
+   *     the next append must use {@code lastSeq + 1}
+   */
   public LogSlice {
     records = List.copyOf(Objects.requireNonNull(records, "records"));
     if (lastSeq < 0) {
@@ -22,7 +28,7 @@ public record LogSlice(List<LogRecord> records, long lastSeq) {
     }
   }
 
-  /** An empty slice of a log that never held anything. */
+  /** {@return an empty slice of a log that never held anything} */
   public static LogSlice empty() {
     return new LogSlice(List.of(), 0);
   }

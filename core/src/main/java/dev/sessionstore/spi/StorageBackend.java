@@ -34,15 +34,25 @@ import java.util.Set;
  */
 public interface StorageBackend extends AutoCloseable {
 
-  /** What this backend guarantees beyond the required contract. Never changes after open. */
+  /**
+   * {@return what this backend guarantees beyond the required contract} Never changes after open.
+   */
   Set<Capability> capabilities();
 
-  /** Reads a blob with its current version, or empty if there is no blob under {@code key}. */
+  /**
+   * Reads a blob with its current version, or empty if there is no blob under {@code key}.
+   *
+   * @param key a valid key
+   * @return the blob and its version, or empty
+   */
   Optional<Blob> get(String key);
 
   /**
    * Replaces the whole value of a blob atomically and durably, if {@code precondition} holds.
    *
+   * @param key a valid key
+   * @param value the whole new value
+   * @param precondition when to write
    * @return the new version token of the blob
    * @throws ConflictException if the precondition does not hold (nothing is written)
    * @throws NotFoundException if the precondition names a version and the blob does not exist
@@ -62,6 +72,9 @@ public interface StorageBackend extends AutoCloseable {
    * into the object as its top-level {@code "seq"} member, so a backend that stores records as
    * lines may read the seq back from there.
    *
+   * @param log a valid key naming the log
+   * @param firstSeq the seq of the first record: one past the highest the log ever held
+   * @param records one JSON object per record, UTF-8, no line breaks
    * @throws IllegalArgumentException if {@code records} is empty or {@code firstSeq < 1}
    */
   void append(String log, long firstSeq, List<byte[]> records);
@@ -69,6 +82,10 @@ public interface StorageBackend extends AutoCloseable {
   /**
    * Reads the records of a log with {@code seq >= fromSeq}, in seq order. A missing log reads
    * as empty, and so does a log whose records were all trimmed.
+   *
+   * @param log a valid key naming the log
+   * @param fromSeq the lowest seq to return
+   * @return the records and the highest seq the log ever held
    */
   LogSlice read(String log, long fromSeq);
 
@@ -76,6 +93,9 @@ public interface StorageBackend extends AutoCloseable {
    * Removes every record with {@code seq <= throughSeq}. Idempotent: trimming again, or
    * through a seq at or below an earlier trim, changes nothing. The log's highest seq is kept,
    * so later appends still continue after it. Durable on return.
+   *
+   * @param log a valid key naming the log
+   * @param throughSeq the highest seq to remove
    */
   void trim(String log, long throughSeq);
 
@@ -83,6 +103,7 @@ public interface StorageBackend extends AutoCloseable {
    * Deletes the blob or the log named {@code key}; a key ending in {@code /} deletes every blob
    * and log under that prefix. Deleting something absent is not an error.
    *
+   * @param key a valid key, or a valid key followed by {@code /} for everything under it
    * @return whether anything existed
    */
   boolean delete(String key);
@@ -93,6 +114,7 @@ public interface StorageBackend extends AutoCloseable {
    * b]}. Blobs, logs and deeper levels all count as children. The result is sorted by name (in
    * {@link String#compareTo} order) and free of duplicates.
    *
+   * @return the child names, sorted
    * @param prefix empty for the top level, otherwise a valid key followed by {@code /}
    */
   List<String> list(String prefix);

@@ -12,12 +12,16 @@ import java.util.Set;
  */
 public interface StorageProvider {
 
-  /** The schemes this provider opens, in lower case, for example {@code Set.of("file")}. */
+  /**
+   * {@return the schemes this provider opens, in lower case, for example {@code Set.of("file")}}
+   */
   Set<String> schemes();
 
   /**
    * Opens a backend for {@code uri}, whose scheme is one of {@link #schemes()}.
    *
+   * @param uri a URI with one of this provider's schemes
+   * @return the open backend
    * @throws IllegalArgumentException if the URI is malformed for this provider, naming what is
    *     wrong
    * @throws StorageException if the storage cannot be reached

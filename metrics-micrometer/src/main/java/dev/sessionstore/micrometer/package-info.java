@@ -1,0 +1,5 @@
+/**
+ * Micrometer metrics for a {@link dev.sessionstore.SessionStore}: see {@link
+ * dev.sessionstore.micrometer.SessionStoreMetrics}.
+ */
+package dev.sessionstore.micrometer;
