@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Hostile ids and content: rejected with the same error everywhere, or stored verbatim. */
 interface BadInput extends KitGroup {
 
+  /** Required rule (input): bad session ids rejected before storage. */
   @Test
   default void required_input_badSessionIdsRejectedBeforeStorage() {
     StorageBackend b = fresh();
@@ -47,6 +48,7 @@ interface BadInput extends KitGroup {
     assertEquals(List.of(), b.list(""));
   }
 
+  /** Required rule (input): valid ids accepted. */
   @Test
   default void required_input_validIdsAccepted() {
     StorageBackend b = fresh();
@@ -58,6 +60,7 @@ interface BadInput extends KitGroup {
     }
   }
 
+  /** Required rule (input): message over the default size limit rejected before write. */
   @Test
   default void required_input_messageOverTheDefaultSizeLimitRejectedBeforeWrite() {
     StorageBackend b = fresh();
@@ -79,6 +82,7 @@ interface BadInput extends KitGroup {
     }
   }
 
+  /** Required rule (input): oversize message rejected before write. */
   @Test
   default void required_input_oversizeMessageRejectedBeforeWrite() {
     StorageBackend b = fresh();
@@ -98,6 +102,7 @@ interface BadInput extends KitGroup {
     }
   }
 
+  /** Required rule (input): too deep json rejected before write. */
   @Test
   default void required_input_tooDeepJsonRejectedBeforeWrite() {
     StorageBackend b = fresh();
@@ -121,6 +126,7 @@ interface BadInput extends KitGroup {
     }
   }
 
+  /** Required rule (input): metacharacters stored verbatim. */
   @Test
   default void required_input_metacharactersStoredVerbatim() {
     StorageBackend b = fresh();

@@ -20,14 +20,17 @@ import org.junit.jupiter.api.Test;
 
 /** Storage contract: {@link StorageBackend#get} and {@link StorageBackend#put} with preconditions. */
 interface BlobContract extends KitGroup {
+  /** The blob the rules of this group write. */
   String META = "sessions/s1/.meta.json";
 
+  /** Required rule (get): missing blob is empty. */
   @Test
   default void required_get_missingBlobIsEmpty() {
     StorageBackend b = fresh();
     assertEquals(Optional.empty(), b.get(META), "get of a missing blob must be empty");
   }
 
+  /** Required rule (put): round trips bytes exactly. */
   @Test
   default void required_put_roundTripsBytesExactly() {
     StorageBackend b = fresh();
@@ -42,6 +45,7 @@ interface BlobContract extends KitGroup {
     assertEquals(v1, got.version(), "get must return the version put returned");
   }
 
+  /** Required rule (put): empty value is a value. */
   @Test
   default void required_put_emptyValueIsAValue() {
     StorageBackend b = fresh();
@@ -54,6 +58,7 @@ interface BlobContract extends KitGroup {
         "an empty value is a value: put(absent) must conflict with it");
   }
 
+  /** Required rule (put): version changes on every write. */
   @Test
   default void required_put_versionChangesOnEveryWrite() {
     StorageBackend b = fresh();
@@ -66,6 +71,7 @@ interface BlobContract extends KitGroup {
         "each successful put must return a new version, even for equal content: " + versions);
   }
 
+  /** Required rule (put): version not reused after delete. */
   @Test
   default void required_put_versionNotReusedAfterDelete() {
     StorageBackend b = fresh();
@@ -79,6 +85,7 @@ interface BlobContract extends KitGroup {
         "a version from before a delete must not match the re-created blob (ABA)");
   }
 
+  /** Required rule (put): version not reused after prefix delete. */
   @Test
   default void required_put_versionNotReusedAfterPrefixDelete() {
     StorageBackend b = fresh();
@@ -94,6 +101,7 @@ interface BlobContract extends KitGroup {
     assertEquals("same", utf8(b.get(META).orElseThrow().value()));
   }
 
+  /** Required rule (put): absent conflicts when blob exists. */
   @Test
   default void required_put_absentConflictsWhenBlobExists() {
     StorageBackend b = fresh();
@@ -106,6 +114,7 @@ interface BlobContract extends KitGroup {
         "a conflicting put must not write");
   }
 
+  /** Required rule (put): absent succeeds after delete. */
   @Test
   default void required_put_absentSucceedsAfterDelete() {
     StorageBackend b = fresh();
@@ -117,6 +126,7 @@ interface BlobContract extends KitGroup {
         "put(absent) after a delete must write");
   }
 
+  /** Required rule (put): matches rejects stale version. */
   @Test
   default void required_put_matchesRejectsStaleVersion() {
     StorageBackend b = fresh();
@@ -133,6 +143,7 @@ interface BlobContract extends KitGroup {
         "put(matches(unknown version)) must throw ConflictException");
   }
 
+  /** Required rule (put): matches current version succeeds. */
   @Test
   default void required_put_matchesCurrentVersionSucceeds() {
     StorageBackend b = fresh();
@@ -142,6 +153,7 @@ interface BlobContract extends KitGroup {
     assertEquals(new Blob(bytes("v2"), v2), b.get(META).orElseThrow());
   }
 
+  /** Required rule (put): matches on missing blob throws not found. */
   @Test
   default void required_put_matchesOnMissingBlobThrowsNotFound() {
     StorageBackend b = fresh();
@@ -157,6 +169,7 @@ interface BlobContract extends KitGroup {
     assertEquals(Optional.empty(), b.get(META), "nothing may be written");
   }
 
+  /** Required rule (put): value is copied. */
   @Test
   default void required_put_valueIsCopied() {
     StorageBackend b = fresh();
@@ -167,6 +180,7 @@ interface BlobContract extends KitGroup {
         "put must not keep a reference to the caller's array");
   }
 
+  /** Required rule (get): returns a copy. */
   @Test
   default void required_get_returnsACopy() {
     StorageBackend b = fresh();

@@ -64,6 +64,7 @@ interface CrashPoints extends KitGroup {
     acked.add(s.append(Message.user("c")));
   }
 
+  /** Required rule (crash): every step of append. */
   @Test
   default void required_crash_everyStepOfAppend() {
     enumerate("append", this::threeMessagesAndACommit, (s, acked, attempted) -> {
@@ -73,11 +74,13 @@ interface CrashPoints extends KitGroup {
     });
   }
 
+  /** Required rule (crash): every step of commit keep zero. */
   @Test
   default void required_crash_everyStepOfCommitKeepZero() {
     enumerate("commit0", this::threeMessagesAndACommit, (s, acked, attempted) -> s.commit(0));
   }
 
+  /** Required rule (crash): every step of commit keep some. */
   @Test
   default void required_crash_everyStepOfCommitKeepSome() {
     enumerate("commit1", this::threeMessagesAndACommit, (s, acked, attempted) -> {
@@ -88,6 +91,7 @@ interface CrashPoints extends KitGroup {
     });
   }
 
+  /** Required rule (fail): any step of commit then the same store carries on. */
   @Test
   default void required_fail_anyStepOfCommitThenTheSameStoreCarriesOn() {
     StorageBackend b = fresh();
@@ -118,6 +122,7 @@ interface CrashPoints extends KitGroup {
     fail("commit still reached its operation " + MAX_STEPS);
   }
 
+  /** Required rule (crash): every step of healing a lost clear. */
   @Test
   default void required_crash_everyStepOfHealingALostClear() {
     StorageBackend b = fresh();

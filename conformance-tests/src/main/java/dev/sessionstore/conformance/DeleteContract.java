@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Storage contract: {@link StorageBackend#delete}, single keys and prefixes. */
 interface DeleteContract extends KitGroup {
 
+  /** Required rule (delete): blob reports whether it existed. */
   @Test
   default void required_delete_blobReportsWhetherItExisted() {
     StorageBackend b = fresh();
@@ -27,6 +28,7 @@ interface DeleteContract extends KitGroup {
     assertFalse(b.delete("sessions/never/.meta.json"), "deleting a missing blob reports false");
   }
 
+  /** Required rule (delete): log removes records and high water mark. */
   @Test
   default void required_delete_logRemovesRecordsAndHighWaterMark() {
     StorageBackend b = fresh();
@@ -42,6 +44,7 @@ interface DeleteContract extends KitGroup {
         "a re-created log starts at seq 1");
   }
 
+  /** Required rule (delete): prefix removes everything under it. */
   @Test
   default void required_delete_prefixRemovesEverythingUnderIt() {
     StorageBackend b = fresh();
@@ -62,6 +65,7 @@ interface DeleteContract extends KitGroup {
     assertFalse(b.delete("sessions/s1/"), "deleting an emptied prefix reports false");
   }
 
+  /** Required rule (delete): prefix spares siblings sharing a string prefix. */
   @Test
   default void required_delete_prefixSparesSiblingsSharingAStringPrefix() {
     StorageBackend b = fresh();
@@ -86,6 +90,7 @@ interface DeleteContract extends KitGroup {
         "delete(sessions/s1/) must spare siblings that only share a string prefix");
   }
 
+  /** Required rule (delete): prefix with only logs reports true. */
   @Test
   default void required_delete_prefixWithOnlyLogsReportsTrue() {
     StorageBackend b = fresh();

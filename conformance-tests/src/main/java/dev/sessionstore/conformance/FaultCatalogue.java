@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /** Each fault of the catalogue, injected with {@link FaultInjectingBackend}. */
 interface FaultCatalogue extends KitGroup {
+  /** The session the rules of this group use. */
   String ID = "chat-1";
+  /** The log the rules of this group write. */
   String LOG = "/messages.jsonl";
 
   private List<Message> users(String... texts) {
@@ -62,16 +64,19 @@ interface FaultCatalogue extends KitGroup {
     SessionChecks.assertInvariant(b, ID, acked, List.of(), "lost clear, keep=" + keep);
   }
 
+  /** Required rule (fault01): lost clear keep zero. */
   @Test
   default void required_fault01_lostClearKeepZero() {
     lostClear(0, List.of());
   }
 
+  /** Required rule (fault01): lost clear keep some. */
   @Test
   default void required_fault01_lostClearKeepSome() {
     lostClear(1, List.of("c"));
   }
 
+  /** Required rule (fault02): crash after marker before meta. */
   @Test
   default void required_fault02_crashAfterMarkerBeforeMeta() {
     FaultySession x = FaultySession.open(fresh(), ID);
@@ -89,6 +94,7 @@ interface FaultCatalogue extends KitGroup {
     assertEquals(List.of("a", "b"), SessionChecks.texts(v.archived()));
   }
 
+  /** Required rule (fault03): crash between archive and marker. */
   @Test
   default void required_fault03_crashBetweenArchiveAndMarker() {
     FaultySession x = FaultySession.open(fresh(), ID);
@@ -114,6 +120,7 @@ interface FaultCatalogue extends KitGroup {
         "an archive number must not be reused for other messages");
   }
 
+  /** Required rule (fault04): crash after append before meta. */
   @Test
   default void required_fault04_crashAfterAppendBeforeMeta() {
     FaultySession x = FaultySession.open(fresh(), ID);
@@ -132,6 +139,7 @@ interface FaultCatalogue extends KitGroup {
         "a message the meta does not count yet is not stale: it must not be dropped");
   }
 
+  /** Required rule (fault05): torn append. */
   @Test
   default void required_fault05_tornAppend() {
     FaultySession x = FaultySession.open(fresh(), ID);
@@ -155,6 +163,7 @@ interface FaultCatalogue extends KitGroup {
     assertEquals(List.of("a", "b", "c", "d", "e"), SessionChecks.texts(v.history()));
   }
 
+  /** Required rule (fault06): corrupt middle record is a clear error and nothing is rewritten. */
   @Test
   default void required_fault06_corruptMiddleRecordIsAClearErrorAndNothingIsRewritten() {
     StorageBackend b = fresh();
@@ -185,6 +194,7 @@ interface FaultCatalogue extends KitGroup {
         "nothing may be rewritten around a corrupt record");
   }
 
+  /** Required rule (fault07): failed write is not acknowledged and state stays consistent. */
   @Test
   default void required_fault07_failedWriteIsNotAcknowledgedAndStateStaysConsistent() {
     FaultySession x = FaultySession.open(fresh(), ID);
@@ -215,6 +225,7 @@ interface FaultCatalogue extends KitGroup {
     SessionChecks.assertInvariant(b, ID, acked, List.of(), "commit with a failed marker write");
   }
 
+  /** Required rule (fault08): client retry is idempotent. */
   @Test
   default void required_fault08_clientRetryIsIdempotent() {
     FaultySession x = FaultySession.open(fresh(), ID);

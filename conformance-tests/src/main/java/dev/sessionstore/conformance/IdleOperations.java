@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * listed name, nothing for a delete to report.
  */
 interface IdleOperations extends KitGroup {
+  /** The log the rules of this group write. */
   String LOG = "sessions/s1/messages.jsonl";
 
   private static void assertNothingCreated(StorageBackend b, String what) {
@@ -28,6 +29,7 @@ interface IdleOperations extends KitGroup {
     assertFalse(b.delete(LOG), what + " must create nothing that delete finds");
   }
 
+  /** Required rule (idle): read of missing log creates nothing. */
   @Test
   default void required_idle_readOfMissingLogCreatesNothing() {
     StorageBackend b = fresh();
@@ -38,6 +40,7 @@ interface IdleOperations extends KitGroup {
     assertEquals(List.of(1L), seqs(b.read(LOG, 1)), "a log read before it existed starts at 1");
   }
 
+  /** Required rule (idle): trim of missing log creates nothing. */
   @Test
   default void required_idle_trimOfMissingLogCreatesNothing() {
     StorageBackend b = fresh();
@@ -48,6 +51,7 @@ interface IdleOperations extends KitGroup {
     assertEquals(List.of(1L), seqs(b.read(LOG, 1)), "a log trimmed before it existed starts at 1");
   }
 
+  /** Required rule (idle): get and delete of missing keys create nothing. */
   @Test
   default void required_idle_getAndDeleteOfMissingKeysCreateNothing() {
     StorageBackend b = fresh();
@@ -58,6 +62,7 @@ interface IdleOperations extends KitGroup {
     assertNothingCreated(b, "a get, list or delete of missing keys");
   }
 
+  /** Required rule (idle): failed writes create nothing. */
   @Test
   default void required_idle_failedWritesCreateNothing() {
     StorageBackend b = fresh();

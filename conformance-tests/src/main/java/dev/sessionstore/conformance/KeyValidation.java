@@ -22,6 +22,7 @@ interface KeyValidation extends KitGroup {
     assertThrows(IllegalArgumentException.class, call, what);
   }
 
+  /** Required rule (keys): invalid keys rejected by every operation. */
   @Test
   default void required_keys_invalidKeysRejectedByEveryOperation() {
     StorageBackend b = fresh();
@@ -39,6 +40,7 @@ interface KeyValidation extends KitGroup {
     assertEquals(List.of(), b.list(""), "a rejected key must not write anything");
   }
 
+  /** Required rule (keys): invalid prefixes rejected. */
   @Test
   default void required_keys_invalidPrefixesRejected() {
     StorageBackend b = fresh();
@@ -54,6 +56,7 @@ interface KeyValidation extends KitGroup {
     assertTrue(b.get("sessions/a").isPresent(), "a rejected prefix must not delete anything");
   }
 
+  /** Required rule (keys): every valid character accepted. */
   @Test
   default void required_keys_everyValidCharacterAccepted() {
     StorageBackend b = fresh();
@@ -82,6 +85,7 @@ interface KeyValidation extends KitGroup {
     assertEquals(1, b.read(deep, 1).records().size(), "a 21-level key must work");
   }
 
+  /** Required rule (keys): names differing in case are distinct. */
   @Test
   default void required_keys_namesDifferingInCaseAreDistinct() {
     StorageBackend b = fresh();

@@ -13,13 +13,24 @@ import org.junit.jupiter.api.Assumptions;
  */
 interface KitGroup {
 
-  /** A new, empty backend, closed after the test. */
+  /** {@return a new, empty backend, closed after the rule} */
   StorageBackend fresh();
 
-  /** A second instance over the storage of {@code backend}, or empty; closed after the test. */
+  /**
+   * {@return a second instance over the storage of {@code backend}, or empty; closed after the
+   * rule}
+   *
+   * @param backend a backend from {@link #fresh()}
+   */
   Optional<StorageBackend> second(StorageBackend backend);
 
-  /** The second instance, or skips the test saying what to implement to check {@code toCheck}. */
+  /**
+   * {@return the second instance}, or skips the rule saying what to implement to check {@code
+   * toCheck}.
+   *
+   * @param backend a backend from {@link #fresh()}
+   * @param toCheck what the rule checks, for the skip message
+   */
   default StorageBackend requireSecond(StorageBackend backend, String toCheck) {
     Optional<StorageBackend> s = second(backend);
     Assumptions.assumeTrue(s.isPresent(), () -> "skipped: openSecondInstance(backend) returns"

@@ -32,7 +32,7 @@ public final class KitReport {
    */
   public record Outcome(String group, String rule, Status status, @Nullable Throwable failure,
       String detail) {
-    /** Whether the rule is required (never skips, a failure is a contract violation). */
+    /** {@return whether the rule is required (never skips; a failure is a contract violation)} */
     public boolean required() {
       return rule.startsWith("required_");
     }
@@ -58,37 +58,45 @@ public final class KitReport {
     errors.add(where + ": " + t);
   }
 
-  /** The simple name of the kit class that ran. */
+  /** {@return the simple name of the kit class that ran} */
   public String kit() {
     return kit;
   }
 
-  /** Every rule's outcome. */
+  /** {@return every rule's outcome, in the order the rules ran} */
   public synchronized List<Outcome> outcomes() {
     return List.copyOf(outcomes);
   }
 
-  /** The outcome of {@code rule}, if it ran. */
+  /**
+   * {@return the outcome of {@code rule}, if it ran}
+   *
+   * @param rule a rule name, such as {@code required_put_valueIsCopied}
+   */
   public synchronized Optional<Outcome> outcome(String rule) {
     return outcomes.stream().filter(o -> o.rule().equals(rule)).findFirst();
   }
 
-  /** Failures outside any rule (a kit class that cannot be instantiated, say). */
+  /** {@return failures outside any rule (a kit class that cannot be instantiated, say)} */
   public synchronized List<String> errors() {
     return List.copyOf(errors);
   }
 
-  /** The rules that ended with {@code status}. */
+  /**
+   * {@return the rules that ended with {@code status}}
+   *
+   * @param status how they ended
+   */
   public synchronized List<String> rules(Status status) {
     return outcomes.stream().filter(o -> o.status() == status).map(Outcome::rule).toList();
   }
 
-  /** Whether at least one rule ran and none failed. */
+  /** {@return whether at least one rule ran and none failed} */
   public synchronized boolean passed() {
     return !outcomes.isEmpty() && errors.isEmpty() && rules(Status.FAILED).isEmpty();
   }
 
-  /** One line: {@code 120 rules passed, 1 failed (1 required), 2 skipped}. */
+  /** {@return one line: {@code 100 rules passed, 1 failed (1 required), 2 skipped}} */
   public synchronized String summary() {
     long required = outcomes.stream().filter(o -> o.status() == Status.FAILED && o.required())
         .count();
@@ -100,6 +108,9 @@ public final class KitReport {
    * Prints one line per group in the order groups run ({@code ok    BlobContract: 13 rules, 0 failed, 0
    * skipped}), under it every failed and skipped rule with its message (with {@code verbose},
    * every passed rule too), then errors outside rules.
+   *
+   * @param out where to print
+   * @param verbose whether to list passed rules too
    */
   public synchronized void printTo(PrintWriter out, boolean verbose) {
     Map<String, List<Outcome>> byGroup = new TreeMap<>(KitOrder.GROUP_ORDER);

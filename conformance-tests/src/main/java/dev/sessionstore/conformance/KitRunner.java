@@ -71,7 +71,11 @@ public final class KitRunner {
     default void groupFinished(String group, List<KitReport.Outcome> outcomes) {}
   }
 
-  /** Runs every rule of {@code kit}. */
+  /**
+   * {@return the outcome of every rule of {@code kit}}
+   *
+   * @param kit a kit class: your subclass of {@link ConformanceKit} or of a role kit
+   */
   public static KitReport run(Class<? extends KitFixture> kit) {
     return run(kit, List.of(), new Listener() {});
   }
@@ -80,6 +84,9 @@ public final class KitRunner {
    * Runs the named groups and rules of {@code kit}: each name is a group ({@code BlobContract})
    * or a rule ({@code required_put_valueIsCopied}).
    *
+   * @param kit a kit class
+   * @param groupsOrRules the groups and rules to run; all of them if empty
+   * @return the outcome of every rule that ran
    * @throws IllegalArgumentException naming the known groups if a name is neither
    */
   public static KitReport run(Class<? extends KitFixture> kit, Collection<String> groupsOrRules) {
@@ -90,6 +97,10 @@ public final class KitRunner {
    * Runs the named groups and rules of {@code kit} (all of them if {@code groupsOrRules} is
    * empty), telling {@code listener} as it goes.
    *
+   * @param kit a kit class
+   * @param groupsOrRules the groups and rules to run; all of them if empty
+   * @param listener told of every rule and group as the run goes
+   * @return the outcome of every rule that ran
    * @throws IllegalArgumentException naming the known groups if a name is neither a group nor a
    *     rule
    */
@@ -115,7 +126,11 @@ public final class KitRunner {
     return launch(kit, selectors, listener);
   }
 
-  /** The names of the groups of {@code kit}, in the order they run. */
+  /**
+   * {@return the names of the groups of {@code kit}, in the order they run}
+   *
+   * @param kit a kit class
+   */
   public static List<String> groups(Class<?> kit) {
     Set<String> out = new TreeSet<>(KitOrder.GROUP_ORDER);
     for (Class<?> group : groupTypes(kit)) {
@@ -124,7 +139,13 @@ public final class KitRunner {
     return List.copyOf(out);
   }
 
-  /** The rules of group {@code group} of {@code kit}, sorted; empty if there is no such group. */
+  /**
+   * {@return the rules of group {@code group} of {@code kit}, sorted; empty if there is no such
+   * group}
+   *
+   * @param kit a kit class
+   * @param group a group name, such as {@code BlobContract}
+   */
   public static List<String> rules(Class<?> kit, String group) {
     Set<String> out = new TreeSet<>();
     for (Class<?> g : groupTypes(kit)) {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 /** Storage contract: {@link StorageBackend#list}, one level, sorted, without duplicates. */
 interface ListContract extends KitGroup {
 
+  /** Required rule (list): is one level. */
   @Test
   default void required_list_isOneLevel() {
     StorageBackend b = fresh();
@@ -30,6 +31,7 @@ interface ListContract extends KitGroup {
     assertEquals(List.of("sessions"), b.list(""), "the empty prefix lists the top level");
   }
 
+  /** Required rule (list): is sorted. */
   @Test
   default void required_list_isSorted() {
     StorageBackend b = fresh();
@@ -49,6 +51,7 @@ interface ListContract extends KitGroup {
         "list must be sorted in String.compareTo order (case-sensitive, by UTF-16 unit)");
   }
 
+  /** Required rule (list): has no duplicates. */
   @Test
   default void required_list_hasNoDuplicates() {
     StorageBackend b = fresh();
@@ -62,6 +65,7 @@ interface ListContract extends KitGroup {
         "a name that is a blob and a 'directory', or has many children, is listed once");
   }
 
+  /** Required rule (list): prefix is a directory not a string prefix. */
   @Test
   default void required_list_prefixIsADirectoryNotAStringPrefix() {
     StorageBackend b = fresh();
@@ -77,6 +81,7 @@ interface ListContract extends KitGroup {
         "list(sessions/s10/) must list exactly the children of sessions/s10/");
   }
 
+  /** Required rule (list): missing prefix is empty. */
   @Test
   default void required_list_missingPrefixIsEmpty() {
     StorageBackend b = fresh();
@@ -86,6 +91,7 @@ interface ListContract extends KitGroup {
         "a blob is not a directory: listing under it is empty");
   }
 
+  /** Required rule (list): sees logs. */
   @Test
   default void required_list_seesLogs() {
     StorageBackend b = fresh();
@@ -99,6 +105,7 @@ interface ListContract extends KitGroup {
         "logs count as children, trimmed-empty ones too");
   }
 
+  /** Required rule (list): forgets deleted keys. */
   @Test
   default void required_list_forgetsDeletedKeys() {
     StorageBackend b = fresh();

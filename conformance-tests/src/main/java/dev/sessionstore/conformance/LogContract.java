@@ -17,8 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /** Storage contract: {@link StorageBackend#append} and {@link StorageBackend#read}. */
 interface LogContract extends KitGroup {
+  /** The log the rules of this group write. */
   String LOG = "sessions/s1/messages.jsonl";
 
+  /** Required rule (read): missing log is empty. */
   @Test
   default void required_read_missingLogIsEmpty() {
     StorageBackend b = fresh();
@@ -27,6 +29,7 @@ interface LogContract extends KitGroup {
     assertEquals(0, s.lastSeq(), "a missing log has high-water mark 0");
   }
 
+  /** Required rule (append): assigns consecutive seqs from one. */
   @Test
   default void required_append_assignsConsecutiveSeqsFromOne() {
     StorageBackend b = fresh();
@@ -38,6 +41,7 @@ interface LogContract extends KitGroup {
     assertEquals(3, s.lastSeq());
   }
 
+  /** Required rule (read): from seq returns the tail. */
   @Test
   default void required_read_fromSeqReturnsTheTail() {
     StorageBackend b = fresh();
@@ -46,6 +50,7 @@ interface LogContract extends KitGroup {
     assertEquals(4, b.read(LOG, 3).lastSeq());
   }
 
+  /** Required rule (read): past the end reports high water mark. */
   @Test
   default void required_read_pastTheEndReportsHighWaterMark() {
     StorageBackend b = fresh();
@@ -57,6 +62,7 @@ interface LogContract extends KitGroup {
         "reading past the end still reports the high-water mark");
   }
 
+  /** Required rule (read): returns records in seq order. */
   @Test
   default void required_read_returnsRecordsInSeqOrder() {
     StorageBackend b = fresh();
@@ -83,6 +89,7 @@ interface LogContract extends KitGroup {
         "read must return records in ascending numeric seq order");
   }
 
+  /** Required rule (append): new log starts at seq one. */
   @Test
   default void required_append_newLogStartsAtSeqOne() {
     StorageBackend b = fresh();
@@ -93,6 +100,7 @@ interface LogContract extends KitGroup {
     assertEquals(0, s.lastSeq(), "a conflicting append must write nothing");
   }
 
+  /** Required rule (append): conflicts on taken seq. */
   @Test
   default void required_append_conflictsOnTakenSeq() {
     StorageBackend b = fresh();
@@ -106,6 +114,7 @@ interface LogContract extends KitGroup {
     assertEquals(2, b.read(LOG, 1).lastSeq());
   }
 
+  /** Required rule (append): conflicts on gap. */
   @Test
   default void required_append_conflictsOnGap() {
     StorageBackend b = fresh();
@@ -116,6 +125,7 @@ interface LogContract extends KitGroup {
     assertEquals(1, b.read(LOG, 1).lastSeq(), "a conflicting append must write nothing");
   }
 
+  /** Required rule (append): conflicting batch writes nothing. */
   @Test
   default void required_append_conflictingBatchWritesNothing() {
     StorageBackend b = fresh();
@@ -131,6 +141,7 @@ interface LogContract extends KitGroup {
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(b.read(LOG, 1)));
   }
 
+  /** Required rule (append): rejects empty batch and bad seq. */
   @Test
   default void required_append_rejectsEmptyBatchAndBadSeq() {
     StorageBackend b = fresh();
@@ -142,6 +153,7 @@ interface LogContract extends KitGroup {
     assertEquals(List.of(), b.list("sessions/"), "a rejected append must write nothing");
   }
 
+  /** Required rule (append): logs are independent. */
   @Test
   default void required_append_logsAreIndependent() {
     StorageBackend b = fresh();
@@ -153,6 +165,7 @@ interface LogContract extends KitGroup {
         "an append to one log must not change another");
   }
 
+  /** Required rule (append): record bytes round trip verbatim. */
   @Test
   default void required_append_recordBytesRoundTripVerbatim() {
     StorageBackend b = fresh();
@@ -164,6 +177,7 @@ interface LogContract extends KitGroup {
         "record bytes must come back verbatim");
   }
 
+  /** Required rule (append): records are copied. */
   @Test
   default void required_append_recordsAreCopied() {
     StorageBackend b = fresh();
@@ -175,6 +189,7 @@ interface LogContract extends KitGroup {
         "append must not keep a reference to the caller's arrays");
   }
 
+  /** Required rule (read): returns copies. */
   @Test
   default void required_read_returnsCopies() {
     StorageBackend b = fresh();
@@ -185,6 +200,7 @@ interface LogContract extends KitGroup {
         "read must return copies: changing a returned array must not change the log");
   }
 
+  /** Required rule (append): high water mark survives trim. */
   @Test
   default void required_append_highWaterMarkSurvivesTrim() {
     StorageBackend b = fresh();

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** Several threads and several store instances on one session. */
 interface SessionConcurrency extends KitGroup {
+  /** The session the rules of this group use. */
   String ID = "shared";
 
   private void appendRace(List<SessionStore> stores) throws Exception {
@@ -44,6 +45,11 @@ interface SessionConcurrency extends KitGroup {
     }
   }
 
+  /**
+   * Required rule (session concurrent): threads of one store.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_sessionConcurrent_threadsOfOneStore() throws Exception {
     StorageBackend b = fresh();
@@ -51,6 +57,11 @@ interface SessionConcurrency extends KitGroup {
     appendRace(List.of(store, store, store, store));
   }
 
+  /**
+   * Required rule (session concurrent): two stores on one backend.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_sessionConcurrent_twoStoresOnOneBackend() throws Exception {
     StorageBackend b = fresh();
@@ -59,6 +70,11 @@ interface SessionConcurrency extends KitGroup {
     appendRace(List.of(one, two, one, two));
   }
 
+  /**
+   * Optional rule (shared storage): two stores on two instances.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void optional_sharedStorage_twoStoresOnTwoInstances() throws Exception {
     StorageBackend b = fresh();
@@ -104,12 +120,22 @@ interface SessionConcurrency extends KitGroup {
     }
   }
 
+  /**
+   * Required rule (session concurrent): commits make one archive per range.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_sessionConcurrent_commitsMakeOneArchivePerRange() throws Exception {
     StorageBackend b = fresh();
     commitRace(b, b);
   }
 
+  /**
+   * Optional rule (shared storage): commits from two instances.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void optional_sharedStorage_commitsFromTwoInstances() throws Exception {
     StorageBackend b = fresh();

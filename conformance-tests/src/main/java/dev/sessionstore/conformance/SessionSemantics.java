@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 /** append, commit, load, context, list and delete through {@link SessionStore}. */
 interface SessionSemantics extends KitGroup {
 
+  /** Required rule (session): append assigns seqs and survives reopen. */
   @Test
   default void required_session_appendAssignsSeqsAndSurvivesReopen() {
     StorageBackend b = fresh();
@@ -46,6 +47,7 @@ interface SessionSemantics extends KitGroup {
     }
   }
 
+  /** Required rule (session): messages up to the size limit round trip. */
   @Test
   default void required_session_messagesUpToTheSizeLimitRoundTrip() {
     StorageBackend b = fresh();
@@ -81,6 +83,7 @@ interface SessionSemantics extends KitGroup {
     return texts.stream().map(String::length).collect(Collectors.toList());
   }
 
+  /** Required rule (session): parts and unknown fields round trip. */
   @Test
   default void required_session_partsAndUnknownFieldsRoundTrip() {
     StorageBackend b = fresh();
@@ -106,6 +109,7 @@ interface SessionSemantics extends KitGroup {
     }
   }
 
+  /** Required rule (session): commit archives all but keep. */
   @Test
   default void required_session_commitArchivesAllButKeep() {
     StorageBackend b = fresh();
@@ -131,6 +135,7 @@ interface SessionSemantics extends KitGroup {
     }
   }
 
+  /** Required rule (session): seqs and archive numbers never reused. */
   @Test
   default void required_session_seqsAndArchiveNumbersNeverReused() {
     StorageBackend b = fresh();
@@ -153,6 +158,7 @@ interface SessionSemantics extends KitGroup {
     }
   }
 
+  /** Required rule (session): context is summary plus newest live. */
   @Test
   default void required_session_contextIsSummaryPlusNewestLive() {
     StorageBackend b = fresh();
@@ -175,6 +181,7 @@ interface SessionSemantics extends KitGroup {
     }
   }
 
+  /** Required rule (session): list exists and delete. */
   @Test
   default void required_session_listExistsAndDelete() {
     StorageBackend b = fresh();
@@ -201,6 +208,7 @@ interface SessionSemantics extends KitGroup {
     }
   }
 
+  /** Required rule (session): stored layout matches design. */
   @Test
   default void required_session_storedLayoutMatchesDesign() {
     StorageBackend b = fresh();
@@ -224,6 +232,7 @@ interface SessionSemantics extends KitGroup {
         "the commit must have trimmed the live log through the archive");
   }
 
+  /** Required rule (session): consistent session is not rewritten. */
   @Test
   default void required_session_consistentSessionIsNotRewritten() {
     StorageBackend b = fresh();
@@ -248,6 +257,7 @@ interface SessionSemantics extends KitGroup {
         "loading a consistent session must not write");
   }
 
+  /** Optional rule (durable): session visible through second instance. */
   @Test
   default void optional_durable_sessionVisibleThroughSecondInstance() {
     StorageBackend b = fresh();

@@ -34,18 +34,29 @@ import org.junit.jupiter.api.Test;
  * ({@link #OVERLAPS}), bounded by {@link #RACE_MILLIS}.
  */
 interface SpiConcurrency extends KitGroup {
+  /** Threads racing in the concurrency rules. */
   int THREADS = 4;
   /** Overlapping operations after which a race rule has seen enough. */
   int OVERLAPS = 200;
   /** Upper bound of one race, for slow backends that overlap rarely. */
   long RACE_MILLIS = 3_000;
 
+  /**
+   * Required rule (concurrent): append race has one winner per seq.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_concurrent_appendRaceHasOneWinnerPerSeq() throws Exception {
     StorageBackend b = fresh();
     raceAppends(List.of(b, b, b, b));
   }
 
+  /**
+   * Optional rule (shared storage): append race across instances.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void optional_sharedStorage_appendRaceAcrossInstances() throws Exception {
     StorageBackend b = fresh();
@@ -86,6 +97,11 @@ interface SpiConcurrency extends KitGroup {
         "no record may be stored twice or overwritten by a racing writer");
   }
 
+  /**
+   * Required rule (concurrent): put absent has exactly one winner.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_concurrent_putAbsentHasExactlyOneWinner() throws Exception {
     StorageBackend b = fresh();
@@ -112,6 +128,11 @@ interface SpiConcurrency extends KitGroup {
     }
   }
 
+  /**
+   * Required rule (concurrent): compare and set loses no update.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_concurrent_compareAndSetLosesNoUpdate() throws Exception {
     StorageBackend b = fresh();
@@ -138,6 +159,11 @@ interface SpiConcurrency extends KitGroup {
         "a put(matches(v)) that succeeded must have been the only one at version v");
   }
 
+  /**
+   * Required rule (concurrent): readers never see a partial batch.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_concurrent_readersNeverSeeAPartialBatch() throws Exception {
     StorageBackend b = fresh();
@@ -224,6 +250,11 @@ interface SpiConcurrency extends KitGroup {
     }
   }
 
+  /**
+   * Required rule (concurrent): trim racing appends loses nothing.
+   *
+   * @throws Exception if the threads of the rule cannot run
+   */
   @Test
   default void required_concurrent_trimRacingAppendsLosesNothing() throws Exception {
     StorageBackend b = fresh();

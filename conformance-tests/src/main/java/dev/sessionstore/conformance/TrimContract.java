@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /** Storage contract: {@link StorageBackend#trim}. */
 interface TrimContract extends KitGroup {
+  /** The log the rules of this group write. */
   String LOG = "sessions/s1/messages.jsonl";
 
+  /** Required rule (trim): removes through seq. */
   @Test
   default void required_trim_removesThroughSeq() {
     StorageBackend b = fresh();
@@ -25,6 +27,7 @@ interface TrimContract extends KitGroup {
     assertEquals(4, s.lastSeq(), "trim must not change the high-water mark");
   }
 
+  /** Required rule (trim): is idempotent. */
   @Test
   default void required_trim_isIdempotent() {
     StorageBackend b = fresh();
@@ -40,6 +43,7 @@ interface TrimContract extends KitGroup {
         "trimming again, or below an earlier trim, changes nothing");
   }
 
+  /** Required rule (trim): past the end keeps high water mark. */
   @Test
   default void required_trim_pastTheEndKeepsHighWaterMark() {
     StorageBackend b = fresh();

@@ -48,6 +48,7 @@ interface ValueSizes extends KitGroup {
     }
   }
 
+  /** Required rule (size): large blobs round trip. */
   @Test
   default void required_size_largeBlobsRoundTrip() {
     StorageBackend b = fresh();
@@ -67,6 +68,7 @@ interface ValueSizes extends KitGroup {
     assertSameBytes(replaced, b.get(key).orElseThrow().value(), "a replaced blob");
   }
 
+  /** Required rule (size): large records round trip. */
   @Test
   default void required_size_largeRecordsRoundTrip() {
     StorageBackend b = fresh();

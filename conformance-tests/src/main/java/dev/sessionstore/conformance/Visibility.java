@@ -25,9 +25,12 @@ import org.junit.jupiter.api.Test;
  * blobs, logs, high-water marks and listings.
  */
 interface Visibility extends KitGroup {
+  /** The blob the rules of this group write. */
   String META = "sessions/s1/.meta.json";
+  /** The log the rules of this group write. */
   String LOG = "sessions/s1/messages.jsonl";
 
+  /** Optional rule (durable): returned writes visible through second instance. */
   @Test
   default void optional_durable_returnedWritesVisibleThroughSecondInstance() {
     StorageBackend b = fresh();
@@ -59,6 +62,7 @@ interface Visibility extends KitGroup {
         other.list("sessions/s1/"), "the listing must be visible to a second instance");
   }
 
+  /** Optional rule (persistent): data outlives close. */
   @Test
   default void optional_persistent_dataOutlivesClose() {
     StorageBackend b = fresh();
@@ -77,6 +81,7 @@ interface Visibility extends KitGroup {
         "the high-water mark must outlive close() too");
   }
 
+  /** Optional rule (shared storage): preconditions hold across instances. */
   @Test
   default void optional_sharedStorage_preconditionsHoldAcrossInstances() {
     StorageBackend b = fresh();
@@ -100,6 +105,7 @@ interface Visibility extends KitGroup {
         "appends from two instances must form one log");
   }
 
+  /** Optional rule (shared storage): listing sees other instance. */
   @Test
   default void optional_sharedStorage_listingSeesOtherInstance() {
     StorageBackend b = fresh();
@@ -121,6 +127,7 @@ interface Visibility extends KitGroup {
         "an open instance's listing must drop what another instance deleted");
   }
 
+  /** Optional rule (shared storage): reads see other instance writes. */
   @Test
   default void optional_sharedStorage_readsSeeOtherInstanceWrites() {
     StorageBackend b = fresh();
@@ -148,6 +155,7 @@ interface Visibility extends KitGroup {
         "an open instance's read must show another instance's append");
   }
 
+  /** Optional rule (shared storage): high water mark after full trim seen by other instance. */
   @Test
   default void optional_sharedStorage_highWaterMarkAfterFullTrimSeenByOtherInstance() {
     StorageBackend b = fresh();
@@ -170,6 +178,7 @@ interface Visibility extends KitGroup {
         "an append after a full trim must continue after the high-water mark");
   }
 
+  /** Optional rule (read after write): append visible on second instance at once. */
   @Test
   default void optional_readAfterWrite_appendVisibleOnSecondInstanceAtOnce() {
     StorageBackend b = fresh();
