@@ -198,13 +198,13 @@ interface SpiConcurrency extends KitGroup {
     AtomicLong finished = new AtomicLong();
     AtomicInteger overlaps = new AtomicInteger();
     long firstChance = next;
+    int wide = 16;
     long deadline = System.nanoTime() + RACE_MILLIS * 1_000_000;
     ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
     KitSupport.runConcurrently(2, t -> {
       if (t == 0) {
         try {
           long seq = firstChance;
-          int wide = 16;
           while (overlaps.get() < OVERLAPS && System.nanoTime() < deadline && seen.isEmpty()) {
             String[] labels = new String[wide];
             Arrays.fill(labels, "c");
@@ -228,7 +228,7 @@ interface SpiConcurrency extends KitGroup {
           }
           LogSlice s = b.read(log, from);
           long have = from - 1 + s.records().size();
-          if (s.lastSeq() != have || (s.lastSeq() - firstChance + 1) % 16 != 0) {
+          if (s.lastSeq() != have || (s.lastSeq() - firstChance + 1) % wide != 0) {
             seen.add(s.records().size() + " records from seq " + from + ", lastSeq "
                 + s.lastSeq());
             break;
@@ -238,8 +238,8 @@ interface SpiConcurrency extends KitGroup {
       }
     });
     assertEquals(List.of(), List.copyOf(seen),
-        "append must be atomic: a reader saw part of a batch (after " + overlaps.get()
-            + " reads overlapping an append)");
+        "append must be atomic: a reader saw part of a batch (reads had started inside "
+            + overlaps.get() + " appends)");
   }
 
   private static void checkWhole(LogSlice s, int batch, List<String> torn) {

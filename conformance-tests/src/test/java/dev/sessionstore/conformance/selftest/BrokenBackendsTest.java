@@ -150,7 +150,7 @@ class BrokenBackendsTest {
             "a reader saw part of a batch while the writer was inside it"),
         c("races", NonAtomicCopiedBatchAppendKit.class,
             "required_concurrent_readersNeverSeeAPartialBatch",
-            "append must be atomic: a reader saw part of a batch (after"),
+            "append must be atomic: a reader saw part of a batch (reads had started inside"),
         c("races", TrimRacesAppendKit.class, "required_concurrent_trimRacingAppendsLosesNothing",
             "a trim racing appends must"),
         // session behaviour
