@@ -18,9 +18,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,8 @@ interface SpiConcurrency extends KitGroup {
   int THREADS = 4;
   /** Overlapping operations after which a race rule has seen enough. */
   int OVERLAPS = 200;
+  /** Rounds in which threads really raced, for a check-then-act rule (put(absent), put(matches)). */
+  int ROUNDS = 400;
   /** Upper bound of one race, for slow backends that overlap rarely. */
   long RACE_MILLIS = 3_000;
 
@@ -105,26 +108,23 @@ interface SpiConcurrency extends KitGroup {
   @Test
   default void required_concurrent_putAbsentHasExactlyOneWinner() throws Exception {
     StorageBackend b = fresh();
-    int rounds = 32;
-    AtomicInteger[] wins = new AtomicInteger[rounds];
-    for (int r = 0; r < rounds; r++) {
-      wins[r] = new AtomicInteger();
-    }
-    CyclicBarrier roundStart = new CyclicBarrier(THREADS);
-    KitSupport.runConcurrently(THREADS, t -> {
-      for (int r = 0; r < rounds; r++) {
-        roundStart.await();
-        try {
-          b.put("sessions/s1/history/archive_" + r + "/messages.jsonl", bytes("t" + t),
-              Precondition.absent());
-          wins[r].incrementAndGet();
-        } catch (ConflictException lost) {
-          // expected for all but one
+    Map<Integer, AtomicInteger> wins = new ConcurrentHashMap<>();
+    AtomicBoolean doubleWin = new AtomicBoolean();
+    int rounds = KitSupport.raceInRounds(THREADS, ROUNDS, RACE_MILLIS, doubleWin::get, (t, r) -> {
+      try {
+        b.put("sessions/s1/history/archive_" + r + "/messages.jsonl", bytes("t" + t),
+            Precondition.absent());
+        if (wins.computeIfAbsent(r, k -> new AtomicInteger()).incrementAndGet() > 1) {
+          doubleWin.set(true);
         }
+      } catch (ConflictException lost) {
+        // expected for all but one
       }
     });
     for (int r = 0; r < rounds; r++) {
-      assertEquals(1, wins[r].get(), "exactly one of " + THREADS + " racing put(absent) may win, round " + r);
+      AtomicInteger won = wins.get(r);
+      assertEquals(1, won == null ? 0 : won.get(), "exactly one of " + THREADS
+          + " racing put(absent) may win, round " + r + " of " + rounds);
     }
   }
 
@@ -138,24 +138,24 @@ interface SpiConcurrency extends KitGroup {
     StorageBackend b = fresh();
     String key = "sessions/s1/.meta.json";
     b.put(key, bytes("0"), Precondition.absent());
-    int perThread = 10;
-    KitSupport.runConcurrently(THREADS, t -> {
-      for (int i = 0; i < perThread; i++) {
-        for (int attempt = 0; ; attempt++) {
-          Blob cur = b.get(key).orElseThrow();
-          int n = Integer.parseInt(utf8(cur.value()));
-          try {
-            b.put(key, bytes(Integer.toString(n + 1)), Precondition.matches(cur.version()));
-            break;
-          } catch (ConflictException lost) {
-            if (attempt > THREADS * perThread * 4) {
-              throw new AssertionError("no progress", lost);
-            }
-          }
+    AtomicInteger succeeded = new AtomicInteger();
+    AtomicBoolean lostUpdate = new AtomicBoolean();
+    // each round every thread tries one increment; the first success per version is the only one
+    Map<String, Boolean> winners = new ConcurrentHashMap<>();
+    KitSupport.raceInRounds(THREADS, ROUNDS, RACE_MILLIS, lostUpdate::get, (t, r) -> {
+      Blob cur = b.get(key).orElseThrow();
+      int n = Integer.parseInt(utf8(cur.value()));
+      try {
+        b.put(key, bytes(Integer.toString(n + 1)), Precondition.matches(cur.version()));
+        succeeded.incrementAndGet();
+        if (winners.put(cur.version(), true) != null) {
+          lostUpdate.set(true);
         }
+      } catch (ConflictException lost) {
+        // another thread's put(matches) at this version won
       }
     });
-    assertEquals(Integer.toString(THREADS * perThread), utf8(b.get(key).orElseThrow().value()),
+    assertEquals(Integer.toString(succeeded.get()), utf8(b.get(key).orElseThrow().value()),
         "a put(matches(v)) that succeeded must have been the only one at version v");
   }
 
