@@ -1062,25 +1062,6 @@ final class BrokenBackends {
     }
   }
 
-  /** put(absent) checks, then writes, without holding anything in between (check-then-act). */
-  static final class RacyPutAbsentKit extends BrokenKit {
-    @Override
-    StorageBackend wrap(StorageBackend mem) {
-      return new ForwardingBackend(mem) {
-        @Override
-        public String put(String key, byte[] value, Precondition precondition) {
-          if (precondition instanceof Precondition.Absent) {
-            if (delegate().get(key).isPresent()) {
-              throw new ConflictException("exists");
-            }
-            return delegate().put(key, value, Precondition.none());
-          }
-          return delegate().put(key, value, precondition);
-        }
-      };
-    }
-  }
-
   // ---- session behaviour -----------------------------------------------------------------------
 
   /** A put of a {@code .meta.json} blob reports success and writes nothing (a lost write). */

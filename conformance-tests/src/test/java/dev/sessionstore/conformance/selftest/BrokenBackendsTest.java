@@ -151,8 +151,6 @@ class BrokenBackendsTest {
         c("races", NonAtomicCopiedBatchAppendKit.class,
             "required_concurrent_readersNeverSeeAPartialBatch",
             "append must be atomic: a reader saw part of a batch (reads had started inside"),
-        c("races", RacyPutAbsentKit.class, "required_concurrent_putAbsentHasExactlyOneWinner",
-            "racing put(absent) may win"),
         c("races", TrimRacesAppendKit.class, "required_concurrent_trimRacingAppendsLosesNothing",
             "a trim racing appends must"),
         // session behaviour
