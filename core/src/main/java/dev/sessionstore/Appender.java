@@ -30,8 +30,11 @@ final class Appender {
     this.view = view;
   }
 
-  /** Caller holds the session's lock and has checked every message against the limits. */
-  List<Message> append(List<Message> messages) {
+  /**
+   * Caller holds the session's lock and has encoded every message (checking it against the
+   * limits) without its seq: {@code bodies} line up with {@code messages}.
+   */
+  List<Message> append(List<Message> messages, List<byte[]> bodies) {
     view.requireNotDeleted();
     if (!view.known) {
       view.refresh();
@@ -41,7 +44,9 @@ final class Appender {
     return Retry.onConflict(store.maxRetries, "append to session '" + id + "'", attempt -> {
       Map<String, Long> stored = new LinkedHashMap<>();
       List<Message> pending = new ArrayList<>();
-      for (Message m : messages) {
+      List<byte[]> pendingBodies = new ArrayList<>();
+      for (int i = 0; i < messages.size(); i++) {
+        Message m = messages.get(i);
         if (stored.containsKey(m.id())) {
           continue;
         }
@@ -49,6 +54,7 @@ final class Appender {
         stored.put(m.id(), seq);
         if (seq < 0) {
           pending.add(m);
+          pendingBodies.add(bodies.get(i));
         }
       }
       if (!pending.isEmpty()) {
@@ -58,7 +64,7 @@ final class Appender {
         for (int i = 0; i < pending.size(); i++) {
           Message m = pending.get(i).withSeq(first + i);
           withSeqs.add(m);
-          records.add(store.codec.encodeRecord(m, m.seq()));
+          records.add(Codec.withSeq(pendingBodies.get(i), m.seq()));
         }
         backend.append(SessionLayout.log(id), first, records);
         view.appended(withSeqs);

@@ -74,6 +74,19 @@ final class Codec {
     return bytes;
   }
 
+  /**
+   * The record for {@code seq} from a body encoded by {@link #encodeRecord(Message, long)} with
+   * seq 0: {@code {"seq":N,} spliced in front of the body's members, so a message is encoded
+   * by Jackson once however often its append is retried.
+   */
+  static byte[] withSeq(byte[] body, long seq) {
+    byte[] head = ("{\"seq\":" + seq + (body.length > 2 ? "," : "")).getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[head.length + body.length - 1];
+    System.arraycopy(head, 0, out, 0, head.length);
+    System.arraycopy(body, 1, out, head.length, body.length - 1);
+    return out;
+  }
+
   ObjectNode toJson(Message m, long seq) {
     ObjectNode n = mapper.createObjectNode();
     if (seq > 0) {

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * The commit protocol; each step is durable before the next:
  *
  * <ol>
- *   <li>bring the view up to date; archive all live messages but the newest {@code keep};
+ *   <li>bring the view up to date; archive the oldest live messages the {@link CommitPolicy} gives;
  *   <li>write the archive's messages under number N = newest + 1 <em>if absent</em> — the
  *       archive number is the commit lock; a loser reconciles (completing or removing what
  *       blocks it) and tries N + 1;
@@ -42,7 +42,7 @@ final class Committer {
   }
 
   /** Caller holds the session's lock. */
-  CommitResult commit(int keep, @Nullable Summarizer summarizer) {
+  CommitResult commit(CommitPolicy policy, @Nullable Summarizer summarizer) {
     view.refresh();
     appender.requireWritable();
     int[] floor = {0}; // past an archive number held by something reconcile cannot resolve
@@ -51,7 +51,8 @@ final class Committer {
         view.refresh();
       }
       int size = view.live.size();
-      if (size <= keep) {
+      int count = policy.archiveCount(view.live);
+      if (count == 0) {
         return new CommitResult(0, 0, size, 0, 0);
       }
       if (view.live.get(0).seq() <= view.archivedThrough) {
@@ -59,7 +60,7 @@ final class Committer {
             + " seq " + view.archivedThrough + " that no archive holds; run check on it before"
             + " committing");
       }
-      List<Message> archived = new ArrayList<>(view.live.subList(0, size - keep));
+      List<Message> archived = new ArrayList<>(view.live.subList(0, count));
       int number = Math.max(view.newest + 1, floor[0]);
       String summary = summarizer == null ? null : summarizer.summarize(List.copyOf(archived));
       try {

@@ -1,6 +1,9 @@
 package dev.sessionstore;
 
-/** A session id is not 1-128 characters of [A-Za-z0-9_-]. Thrown before any storage call. */
+/**
+ * A session id is not valid (see {@link SessionLayout#requireValidId}): null, empty, too long, or
+ * holding a control character or an unpaired surrogate. Thrown before any storage call.
+ */
 public final class InvalidSessionIdException extends SessionStoreException {
   private static final long serialVersionUID = 1L;
 

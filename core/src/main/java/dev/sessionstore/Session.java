@@ -36,6 +36,8 @@ public final class Session {
   private final SessionView view;
   private final Appender appender;
   private final Committer committer;
+  /** The info as this handle last read it, for extending the expiry on activity; null: unread. */
+  volatile Lifecycle.@Nullable Stored info;
 
   Session(SessionStore store, String id) {
     this.store = store;
@@ -82,11 +84,16 @@ public final class Session {
     if (messages.isEmpty()) {
       return List.of();
     }
+    List<byte[]> bodies = new ArrayList<>(messages.size());
     for (Message m : messages) {
-      store.codec.encodeRecord(Objects.requireNonNull(m, "messages must not contain null"),
-          Long.MAX_VALUE);
+      bodies.add(store.codec.encodeRecord(
+          Objects.requireNonNull(m, "messages must not contain null"), 0));
     }
-    return store.timed(StoreObserver.APPEND, () -> locked(() -> appender.append(messages)));
+    return store.timed(StoreObserver.APPEND, () -> locked(() -> {
+      view.requireNotDeleted();
+      store.lifecycle.touch(this); // extends the expiry first, so a sweep cannot delete under us
+      return appender.append(messages, bodies);
+    }));
   }
 
   /** {@return the live messages, oldest first} */
@@ -134,8 +141,89 @@ public final class Session {
       if (keep < 0) {
         throw new IllegalArgumentException("keep must be >= 0, was " + keep);
       }
-      return locked(() -> committer.commit(keep, summarizer));
+      return locked(() -> committer.commit(CommitPolicy.keepNewest(keep), summarizer));
     });
+  }
+
+  /**
+   * Commits under {@code policy}, with no summary.
+   *
+   * @param policy which live messages stay live, for example {@link CommitPolicy#keepTurns}
+   * @return what the commit did
+   */
+  public CommitResult commit(CommitPolicy policy) {
+    return commit(policy, (Summarizer) null);
+  }
+
+  /**
+   * Moves the oldest live messages into a new archive, keeping what {@code policy} says (never
+   * splitting a tool call from its results). When nothing is to be archived nothing is written
+   * and the result has archive number 0.
+   *
+   * @param policy which live messages stay live
+   * @param summarizer writes the summary stored with the archive, or null for none
+   * @return what the commit did
+   * @throws ContentionException if other committers won every retry
+   */
+  public CommitResult commit(CommitPolicy policy, @Nullable Summarizer summarizer) {
+    Objects.requireNonNull(policy, "policy");
+    return store.timed(StoreObserver.COMMIT, () -> locked(() -> committer.commit(policy,
+        summarizer)));
+  }
+
+  /**
+   * Live messages with {@code seq >= fromSeq}, oldest first, at most {@code limit} of them: a
+   * page of {@link #messages()}. The next page starts at the last message's seq + 1.
+   *
+   * @param fromSeq the lowest seq to return (1 for the oldest live message)
+   * @param limit the most messages to return, 1 or more
+   * @return the page
+   * @throws IllegalArgumentException if {@code limit < 1}
+   */
+  public List<Message> messages(long fromSeq, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+    }
+    return store.timed(StoreObserver.LOAD, () -> locked(() -> {
+      view.refresh();
+      List<Message> live = view.live;
+      int lo = 0;
+      int hi = live.size();
+      while (lo < hi) { // live is in seq order: binary search for the first seq >= fromSeq
+        int mid = (lo + hi) >>> 1;
+        if (live.get(mid).seq() < fromSeq) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return List.copyOf(live.subList(lo, Math.min(live.size(), lo + limit)));
+    }));
+  }
+
+  /**
+   * Completed archives numbered above {@code afterNumber}, oldest first, at most {@code limit}:
+   * a page of {@link #archives()}. Reads one marker per archive returned and lists nothing.
+   *
+   * @param afterNumber 0 for the first page, else the last number of the previous page
+   * @param limit the most archives to return, 1 or more
+   * @return the page
+   * @throws IllegalArgumentException if {@code afterNumber < 0} or {@code limit < 1}
+   */
+  public List<ArchiveInfo> archives(int afterNumber, int limit) {
+    if (afterNumber < 0 || limit < 1) {
+      throw new IllegalArgumentException("afterNumber must be >= 0 and limit >= 1, were "
+          + afterNumber + " and " + limit);
+    }
+    return store.timed(StoreObserver.LOAD, () -> locked(() -> {
+      view.refresh();
+      List<ArchiveInfo> out = new ArrayList<>();
+      // numbers are contiguous except where a crashed commit left a number without a marker
+      for (int n = afterNumber + 1; n <= view.newest && out.size() < limit; n++) {
+        view.reader().readMarker(id, n).ifPresent(m -> out.add(m.info()));
+      }
+      return out;
+    }));
   }
 
   /** {@return the completed archives, oldest first (reads their markers, not their messages)} */

@@ -45,6 +45,10 @@ final class SessionCache {
     }
   }
 
+  synchronized @Nullable Session peek(String id) {
+    return map.get(id);
+  }
+
   synchronized int size() {
     return map.size();
   }

@@ -40,6 +40,7 @@ public final class SessionStore implements AutoCloseable {
   /** Timed operations running on this thread, so that nested ones are not counted again. */
   private final ThreadLocal<int[]> timedDepth = ThreadLocal.withInitial(() -> new int[1]);
   private final SessionCache sessions;
+  final Lifecycle lifecycle;
 
   private SessionStore(Builder b, StorageBackend backend) {
     this.backend = backend;
@@ -50,6 +51,7 @@ public final class SessionStore implements AutoCloseable {
     this.listeners = List.copyOf(b.listeners);
     this.observers = List.copyOf(b.observers);
     this.sessions = new SessionCache(b.maxOpenSessions);
+    this.lifecycle = new Lifecycle(this, b.indexedKeys);
   }
 
   /**
@@ -72,7 +74,8 @@ public final class SessionStore implements AutoCloseable {
    * Opens the session {@code id}, creating it if it does not exist, and reconciles it: stale
    * live messages are dropped, incomplete archives completed, stale counters rewritten.
    *
-   * @param id the session id: 1-128 characters of {@code A-Z a-z 0-9 _ -}
+   * @param id the session id: any text of 1-95 UTF-8 bytes without control characters, or up
+   *     to 128 characters of {@code A-Z a-z 0-9 _ -} (see {@link SessionLayout#requireValidId})
    * @return the session, reconciled
    * @throws InvalidSessionIdException before any storage call if the id is not valid
    */
@@ -81,6 +84,11 @@ public final class SessionStore implements AutoCloseable {
     Session s = sessions.get(id, k -> new Session(this, k));
     try {
       timed(StoreObserver.LOAD, () -> {
+        if (!s.view().known) {
+          // finishes a crashed delete of an expired session; the info read is kept for the
+          // first append (expiry extension), which so costs nothing more
+          s.info = lifecycle.readFinishingDelete(id);
+        }
         s.open(true);
         return s;
       });
@@ -132,18 +140,42 @@ public final class SessionStore implements AutoCloseable {
    */
   public boolean exists(String id) {
     SessionLayout.requireValidId(id);
-    return !backend.list(SessionLayout.root(id)).isEmpty();
+    List<String> names = backend.list(SessionLayout.root(id));
+    if (names.contains(SessionLayout.INFO_NAME) && lifecycle.readFinishingDelete(id) == null) {
+      return false; // an expired session whose delete had not finished
+    }
+    return !names.isEmpty();
   }
 
-  /** {@return ids of all sessions, sorted} */
+  /** {@return ids of all sessions, sorted (in {@link String#compareTo} order)} */
   public List<String> listSessions() {
+    return listSessions(null, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A page of session ids in {@link String#compareTo} order: those after {@code afterId}, at
+   * most {@code limit}. One listing of the session names; no session is read.
+   *
+   * @param afterId null for the first page, else the last id of the previous page
+   * @param limit the most ids to return, 1 or more
+   * @return the page, sorted
+   * @throws IllegalArgumentException if {@code limit < 1}
+   */
+  public List<String> listSessions(@Nullable String afterId, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, was " + limit);
+    }
     List<String> ids = new ArrayList<>();
     for (String name : backend.list(SessionLayout.SESSIONS)) {
-      if (SessionLayout.isValidId(name)) {
-        ids.add(name);
-      }
+      SessionLayout.idOfKey(name).ifPresent(ids::add);
     }
-    return ids;
+    java.util.Collections.sort(ids); // encoded names do not sort like their ids
+    int from = 0;
+    if (afterId != null) {
+      int at = java.util.Collections.binarySearch(ids, afterId);
+      from = at >= 0 ? at + 1 : -at - 1;
+    }
+    return List.copyOf(ids.subList(from, (int) Math.min(ids.size(), (long) from + limit)));
   }
 
   /**
@@ -154,11 +186,183 @@ public final class SessionStore implements AutoCloseable {
    */
   public boolean delete(String id) {
     SessionLayout.requireValidId(id);
+    forgetHandle(id);
+    Lifecycle.Stored info = lifecycle.read(id);
+    boolean existed = backend.delete(SessionLayout.root(id));
+    lifecycle.dropEntries(info.info()); // a crash before this leaves entries readers filter out
+    return existed;
+  }
+
+  /**
+   * Opens session {@code id} like {@link #session(String)}; if it has no metadata and expiry yet
+   * (a new session), stores those of {@code options} first. An existing session keeps its own.
+   *
+   * @param id the session id
+   * @param options metadata and time to live of a new session
+   * @return the session, reconciled
+   */
+  public Session session(String id, SessionOptions options) {
+    SessionLayout.requireValidId(id);
+    Objects.requireNonNull(options, "options");
+    Lifecycle.Change create = cur -> {
+      if (cur.version() != null) {
+        return cur.info();
+      }
+      java.time.Instant now = clock.instant();
+      return new SessionInfo(id, options.metadata(), now,
+          options.timeToLive() == null ? null : now.plus(options.timeToLive()),
+          options.timeToLive(), options.extendOnActivity(), null);
+    };
+    try {
+      lifecycle.update(id, create);
+    } catch (SessionNotFoundException e) {
+      lifecycle.update(id, create); // it had expired and its delete is now finished: create anew
+    }
+    infoChanged(id);
+    return session(id);
+  }
+
+  /**
+   * The metadata and expiry of session {@code id}, with the version to update them against.
+   *
+   * @param id the session id
+   * @return the info (empty metadata and no expiry if none were set), or empty if the session
+   *     does not exist
+   */
+  public Optional<SessionInfo> info(String id) {
+    if (!exists(id)) {
+      return Optional.empty();
+    }
+    return Optional.of(lifecycle.read(id).info());
+  }
+
+  /**
+   * Replaces the metadata of session {@code id} with what {@code change} makes of it. The update
+   * is conditional on the version read; if another writer updated it meanwhile, {@code change}
+   * is applied again to the new metadata, so no update is lost.
+   *
+   * @param id the session id
+   * @param change from the current metadata to the new (may be called more than once)
+   * @return the info as stored
+   * @throws SessionNotFoundException if the session does not exist
+   * @throws IllegalArgumentException if the new metadata breaks a limit of {@link
+   *     SessionOptions}
+   */
+  public SessionInfo updateMetadata(String id,
+      java.util.function.UnaryOperator<java.util.Map<String, String>> change) {
+    requireExists(id);
+    Objects.requireNonNull(change, "change");
+    SessionInfo out = lifecycle.update(id, cur -> withMetadata(cur.info(),
+        SessionOptions.checked(change.apply(cur.info().metadata())))).info();
+    infoChanged(id);
+    return out;
+  }
+
+  /**
+   * Replaces the metadata of session {@code id} if its info is still at {@code expectedVersion}.
+   *
+   * @param id the session id
+   * @param expectedVersion {@link SessionInfo#version()} as read, null for a session without info
+   * @param metadata the new metadata
+   * @return the info as stored
+   * @throws VersionConflictException if another writer changed it since (nothing written)
+   * @throws SessionNotFoundException if the session does not exist
+   */
+  public SessionInfo updateMetadata(String id, @Nullable String expectedVersion,
+      java.util.Map<String, String> metadata) {
+    requireExists(id);
+    java.util.Map<String, String> checked = SessionOptions.checked(metadata);
+    SessionInfo out = lifecycle.update(id, cur -> {
+      if (!Objects.equals(cur.version(), expectedVersion)) {
+        throw new VersionConflictException("the info of session '" + id + "' is at version "
+            + cur.version() + ", not " + expectedVersion + ": read it again");
+      }
+      return withMetadata(cur.info(), checked);
+    }).info();
+    infoChanged(id);
+    return out;
+  }
+
+  /**
+   * Sets the time to live of session {@code id}: it expires {@code ttl} from now (null: never).
+   *
+   * @param id the session id
+   * @param ttl the time to live, or null for no expiry
+   * @param extendOnActivity whether an append moves the expiry to now + ttl
+   * @return the info as stored
+   * @throws SessionNotFoundException if the session does not exist
+   */
+  public SessionInfo updateExpiry(String id, java.time.@Nullable Duration ttl,
+      boolean extendOnActivity) {
+    requireExists(id);
+    java.time.Duration checked = ttl == null ? null : SessionOptions.checkedTtl(ttl);
+    if (extendOnActivity && checked == null) {
+      throw new IllegalArgumentException("extendOnActivity needs a time to live");
+    }
+    SessionInfo out = lifecycle.update(id, cur -> {
+      SessionInfo c = cur.info();
+      java.time.Instant now = clock.instant();
+      return new SessionInfo(id, c.metadata(), c.createdAt() == null ? now : c.createdAt(),
+          checked == null ? null : now.plus(checked), checked, extendOnActivity, c.version());
+    }).info();
+    infoChanged(id);
+    return out;
+  }
+
+  /**
+   * Ids of the sessions whose metadata {@code key} is {@code value}, sorted. Reads the index
+   * and confirms each entry against the session's info; only keys given to {@link
+   * Builder#indexedMetadataKeys} are indexed.
+   *
+   * @param key an indexed metadata key
+   * @param value the value
+   * @return the ids, sorted
+   * @throws IllegalArgumentException if {@code key} is not indexed
+   */
+  public List<String> findByMetadata(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    return lifecycle.find(key, value);
+  }
+
+  /**
+   * Deletes every session that expired before {@code before}, whole. Reads the expiry index,
+   * not every session. A session whose expiry was extended concurrently is kept; a crash
+   * mid-delete leaves the session marked, and the next sweep or open finishes the delete.
+   *
+   * @param before the instant to judge expiry at, usually now
+   * @return the ids deleted, in expiry order
+   */
+  public List<String> deleteExpired(java.time.Instant before) {
+    Objects.requireNonNull(before, "before");
+    return lifecycle.deleteExpired(before);
+  }
+
+  private SessionInfo withMetadata(SessionInfo c, java.util.Map<String, String> metadata) {
+    return new SessionInfo(c.id(), metadata, c.createdAt() == null ? clock.instant()
+        : c.createdAt(), c.expiresAt(), c.timeToLive(), c.extendOnActivity(), c.version());
+  }
+
+  private void requireExists(String id) {
+    if (!exists(id)) {
+      throw new SessionNotFoundException("session '" + id + "' does not exist");
+    }
+  }
+
+  /** The cached handle re-reads the info before it next needs it. */
+  private void infoChanged(String id) {
+    Session s = sessions.peek(id);
+    if (s != null) {
+      s.info = null;
+    }
+  }
+
+  /** Drops the cached handle of a deleted session; whoever holds it gets SessionNotFound. */
+  void forgetHandle(String id) {
     Session s = sessions.remove(id);
     if (s != null) {
       s.forget();
     }
-    return backend.delete(SessionLayout.root(id));
   }
 
   /**
@@ -321,6 +525,7 @@ public final class SessionStore implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private TokenEstimator tokenEstimator = TokenEstimator.charsDividedByFour();
     private int maxOpenSessions = 1000;
+    private final java.util.Set<String> indexedKeys = new java.util.TreeSet<>();
 
     private Builder() {}
 
@@ -336,6 +541,22 @@ public final class SessionStore implements AutoCloseable {
         throw new IllegalArgumentException("maxOpenSessions must be in [1, 10000000], was " + count);
       }
       this.maxOpenSessions = count;
+      return this;
+    }
+
+    /**
+     * Metadata keys to keep an index for, so that {@link SessionStore#findByMetadata} finds
+     * sessions without reading them. Every store on the same storage should index the same keys;
+     * sessions given a value before its key was indexed are not found by it.
+     *
+     * @param keys metadata keys, for example {@code "owner"}, {@code "agent"}
+     * @return this builder
+     */
+    public Builder indexedMetadataKeys(String... keys) {
+      for (String k : keys) {
+        SessionOptions.checked(java.util.Map.of(Objects.requireNonNull(k, "key"), ""));
+        indexedKeys.add(k);
+      }
       return this;
     }
 

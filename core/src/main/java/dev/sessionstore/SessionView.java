@@ -49,7 +49,7 @@ final class SessionView {
   final List<Message> live = new ArrayList<>();
   final Map<String, Long> liveIds = new HashMap<>();
   /** Ids of the messages of the newest archives, for the retry window. */
-  final Map<Integer, List<String>> archivedIds = new LinkedHashMap<>();
+  final Map<Integer, Map<String, Long>> archivedIds = new LinkedHashMap<>();
 
   SessionView(SessionStore store, String id) {
     this.store = store;
@@ -196,8 +196,8 @@ final class SessionView {
     if (number <= newest - RETRY_WINDOW_ARCHIVES) {
       return;
     }
-    List<String> ids = new ArrayList<>(body.size());
-    body.forEach(m -> ids.add(m.id()));
+    Map<String, Long> ids = new HashMap<>();
+    body.forEach(m -> ids.put(m.id(), m.seq()));
     archivedIds.put(number, ids);
     archivedIds.keySet().removeIf(n -> n <= newest - RETRY_WINDOW_ARCHIVES);
   }
@@ -217,18 +217,13 @@ final class SessionView {
         loadArchiveIds(n);
       }
     }
-    for (Map.Entry<Integer, List<String>> e : archivedIds.entrySet()) {
-      int index = e.getValue().indexOf(messageId);
-      if (index >= 0) {
-        return archivedSeq(e.getKey(), index);
+    for (Map<String, Long> ids : archivedIds.values()) {
+      Long archived = ids.get(messageId);
+      if (archived != null) {
+        return archived;
       }
     }
     return -1;
-  }
-
-  private long archivedSeq(int number, int index) {
-    Marker m = number == newest ? newestMarker : reader.readMarker(id, number).orElse(null);
-    return m != null && m.hasSeqs() ? m.firstSeq() + index : 0;
   }
 
   private void loadArchiveIds(int number) {

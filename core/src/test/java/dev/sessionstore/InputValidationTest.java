@@ -20,8 +20,9 @@ class InputValidationTest {
       .backend(new ReadRecordingBackend(writes, reads)).maxMessageBytes(1024).maxJsonDepth(16).build();
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "..", ".", "a/b", "../etc", "a\u0000b", "a\nb", "tab\there", "a b",
-      "a.b", "ü", "s\u00e9ssion", "日本", "%2e%2e", "C:\\x"})
+  @ValueSource(strings = {"", "a\u0000b", "a\nb", "tab\there", "a\u007fb", "\u0085x",
+      "lone\ud800", "\udc00", "1234567890123456789012345678901234567890123456789012345678901234"
+      + "5678901234567890123456789012345.", "日本日本日本日本日本日本日本日本日本日本日本日本日本日本日本日本"})
   void badSessionIdsAreRejectedBeforeAnyStorageCall(String id) {
     assertThrows(InvalidSessionIdException.class, () -> store.session(id));
     assertThrows(InvalidSessionIdException.class, () -> store.exists(id));

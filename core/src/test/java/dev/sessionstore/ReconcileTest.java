@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** The exact reconcile rule: every heal of DESIGN.md §2, and the count rule's failures. */
+/** The exact reconcile rule: every heal docs/architecture.md describes, and the count rule's failures. */
 class ReconcileTest {
   private static final String LOG = "sessions/s/messages.jsonl";
   private final StorageBackend mem = MemoryStorageProvider.newBackend();

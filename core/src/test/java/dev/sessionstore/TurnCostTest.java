@@ -59,7 +59,9 @@ class TurnCostTest {
     List<Message> live = s.messages();
     long fullLogReads = counting.calls.stream().filter(c -> c.endsWith(" from 1")).count();
     assertEquals(1, fullLogReads, counting.calls.toString());
-    assertTrue(counting.calls.size() <= 7, counting.calls.toString());
+    // 7 for the reconcile and refresh, + 1 for the info (metadata, expiry; a crashed delete of
+    // an expired session is finished here), which the first append then needs no more
+    assertTrue(counting.calls.size() <= 8, counting.calls.toString());
     assertEquals(messages == 10 ? 10 : 20, live.size()); // the last commit kept 20
   }
 

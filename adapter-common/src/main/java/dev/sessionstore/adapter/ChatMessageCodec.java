@@ -14,21 +14,39 @@ import java.util.Optional;
  */
 public interface ChatMessageCodec<T> {
 
-  /** Name of the stored message field that carries the payload, for example {@code spring_ai}. */
+  /**
+   * {@return the name of the stored message field that carries the payload, for example {@code
+   * spring_ai}}
+   */
   String payloadField();
 
-  /** The framework's JSON for a message; {@link #fromPayload} must give an equal message back. */
+  /**
+   * {@return the framework's JSON for a message; {@link #fromPayload} must give an equal message
+   * back}
+   *
+   * @param message a framework message
+   */
   ObjectNode toPayload(T message);
 
-  /** The message a payload stands for. */
+  /**
+   * {@return the message a payload stands for}
+   *
+   * @param payload JSON made by {@link #toPayload}
+   */
   T fromPayload(ObjectNode payload);
 
-  /** Role and readable parts (text, tool calls, media references) shown by the CLI. */
+  /**
+   * {@return the role and readable parts (text, tool calls, media references) shown by the CLI}
+   *
+   * @param message a framework message
+   */
   Readable readable(T message);
 
   /**
-   * A framework message for a stored message that carries no payload (one appended through this
-   * library's API or CLI), or empty to leave it out of the window.
+   * {@return a framework message for a stored message that carries no payload (one appended
+   * through this library's API or CLI), or empty to leave it out of the window}
+   *
+   * @param message a stored message without the payload field
    */
   Optional<T> fromForeign(Message message);
 
@@ -39,6 +57,12 @@ public interface ChatMessageCodec<T> {
    * @param parts text, tool and media parts
    */
   record Readable(String role, List<Part> parts) {
+    /**
+     * The readable form; {@code parts} is copied.
+     *
+     * @param role the role
+     * @param parts the parts
+     */
     public Readable {
       parts = List.copyOf(parts);
     }

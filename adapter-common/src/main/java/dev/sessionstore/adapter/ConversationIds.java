@@ -43,8 +43,9 @@ public final class ConversationIds {
   private ConversationIds() {}
 
   /**
-   * The session id for a conversation id.
+   * {@return the session id for a conversation id}
    *
+   * @param conversationId any non-empty string
    * @throws IllegalArgumentException if the conversation id is empty
    */
   public static String toSessionId(String conversationId) {
@@ -64,9 +65,11 @@ public final class ConversationIds {
   }
 
   /**
-   * The conversation id a session id stands for, when it can be decoded from the session id
-   * alone; empty for hashed ids (whose adapters keep the conversation id in the messages) and
-   * for ids this mapping never produces.
+   * {@return the conversation id a session id stands for, when it can be decoded from the
+   * session id alone; empty for hashed ids (whose adapters keep the conversation id in the
+   * messages) and for ids this mapping never produces}
+   *
+   * @param sessionId a session id
    */
   public static Optional<String> decode(String sessionId) {
     if (!SESSION_ID.matcher(sessionId).matches()) {
@@ -89,7 +92,12 @@ public final class ConversationIds {
     }
   }
 
-  /** Whether the session id is a hash, so that the conversation id must be read from the messages. */
+  /**
+   * {@return whether the session id is a hash, so that the conversation id must be read from
+   * the messages}
+   *
+   * @param sessionId a session id
+   */
   public static boolean isHashed(String sessionId) {
     return sessionId.startsWith(HASHED_PREFIX);
   }

@@ -8,6 +8,7 @@ import dev.sessionstore.Context;
 import dev.sessionstore.Message;
 import dev.sessionstore.Part;
 import dev.sessionstore.Session;
+import dev.sessionstore.SessionNotFoundException;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.adapter.WindowState.Pinned;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Keeps chat frameworks' conversation windows in a {@link SessionStore}, one session per
@@ -51,8 +54,9 @@ public final class WindowedChatStore<T> {
   private final ChatMessageCodec<T> codec;
   private final boolean deleteOnClear;
   private final ReentrantLock[] locks = new ReentrantLock[64];
-  // Opening a session reconciles it and every read reconciles again, so recently used sessions
-  // are kept open (bounded, so that a server with many conversations does not grow without end).
+  // Handles of recently used sessions (bounded, so that a server with many conversations does
+  // not grow without end): a kept handle reads with two small storage calls, where opening costs
+  // a reconcile and asking whether the session exists one list call more.
   private final Map<String, Session> sessions = Collections.synchronizedMap(
       new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -71,8 +75,11 @@ public final class WindowedChatStore<T> {
   }
 
   /**
-   * A windowed store over a session store.
+   * {@return a windowed store over a session store}
    *
+   * @param <T> the framework's message type
+   * @param store the session store to keep conversations in; it stays open
+   * @param codec how the framework's messages are stored
    * @param deleteOnClear whether {@link #clear} deletes the session; by default (false) it
    *     archives the window, so the model forgets it but the history keeps it
    */
@@ -81,28 +88,33 @@ public final class WindowedChatStore<T> {
     return new WindowedChatStore<>(store, codec, deleteOnClear);
   }
 
-  /** The session store underneath. */
+  /** {@return the session store underneath} */
   public SessionStore sessionStore() {
     return store;
   }
 
-  /** The current window of a conversation, oldest first; empty if it has none. */
+  /**
+   * {@return the current window of a conversation, oldest first; empty if it has none}
+   *
+   * @param conversationId the framework's conversation id
+   */
   public List<T> window(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
-    if (!store.exists(sid)) {
-      return List.of();
-    }
-    List<T> out = new ArrayList<>();
-    for (Entry<T> e : load(session(sid)).window) {
-      out.add(e.message);
-    }
-    return out;
+    return onSession(sid, false, session -> {
+      List<T> out = new ArrayList<>();
+      for (Entry<T> e : load(session).window) {
+        out.add(e.message);
+      }
+      return out;
+    }, List::of);
   }
 
   /**
    * Makes {@code window} the conversation's window: appends what is new and archives what the
    * window dropped. Idempotent: repeating an update changes nothing.
    *
+   * @param conversationId the framework's conversation id
+   * @param window the whole new window, oldest first
    * @throws dev.sessionstore.InvalidMessageException if a message is over the store's size or
    *     nesting limit (nothing written)
    */
@@ -119,72 +131,81 @@ public final class WindowedChatStore<T> {
     ReentrantLock lock = lockFor(sid);
     lock.lock();
     try {
-      if (window.isEmpty() && !store.exists(sid)) {
-        return;
-      }
-      Session session = session(sid);
-      Stored<T> stored = load(session);
-      List<String> storedKeys = new ArrayList<>(stored.window.size());
-      int[] livePos = new int[stored.window.size()];
-      for (int i = 0; i < stored.window.size(); i++) {
-        storedKeys.add(stored.window.get(i).key);
-        livePos[i] = stored.window.get(i).livePos;
-      }
-      boolean[] pinnable = new boolean[window.size()];
-      for (int i = 0; i < pinnable.length; i++) {
-        pinnable[i] = "system".equals(codec.readable(window.get(i)).role());
-      }
-      WindowDiff.Plan plan =
-          WindowDiff.plan(storedKeys, livePos, stored.pinned.size(), keys, pinnable);
-
-      List<Message> appended = new ArrayList<>();
-      String[] ids = new String[window.size()];
-      for (int k = 0; k < plan.newIndices().size(); k++) {
-        int i = plan.newIndices().get(k);
-        ids[i] = messageId(sid, stored.lastSeq + 1 + k, keys.get(i));
-      }
-      List<Pinned> pinned = new ArrayList<>();
-      for (int i = 0; i < plan.pinnedCount(); i++) {
-        int v = plan.matched()[i];
-        String id = v >= 0 ? stored.window.get(v).id : ids[i];
-        ChatMessageCodec.Readable r = codec.readable(window.get(i));
-        pinned.add(new Pinned(id, payloads.get(i), r.role(), textOf(r.parts())));
-      }
-      boolean pinnedChanged = !idsOf(pinned).equals(idsOf(stored.pinned));
-      for (int k = 0; k < plan.newIndices().size(); k++) {
-        int i = plan.newIndices().get(k);
-        Message.Builder b = toStored(window.get(i), payloads.get(i), ids[i], conversationId, sid);
-        if (k == 0 && pinnedChanged) {
-          b.extraField(WindowState.FIELD, WindowState.toJson(pinned, codec.payloadField()));
-        }
-        appended.add(b.build());
-      }
-      long lastSeq = stored.lastSeq;
-      if (!appended.isEmpty()) {
-        List<Message> done = session.append(appended);
-        lastSeq = Math.max(lastSeq, done.get(done.size() - 1).seq());
-      }
-      if (plan.cut() > 0) {
-        int keep = stored.live.size() - plan.cut() + appended.size();
-        session.commit(keep, WindowState.toSummary(pinned, codec.payloadField(), lastSeq));
-      } else if (pinnedChanged && appended.isEmpty()) {
-        // Only the pinned part changed (a pinned, archived message left the window): record it.
-        Message.Builder marker = Message.builder()
-            .id(messageId(sid, lastSeq + 1, "window:" + idsOf(pinned)))
-            .role(MARKER_ROLE)
-            .addPart(Part.text("chat window: " + pinned.size() + " pinned message(s)"))
-            .extraField(WindowState.FIELD, WindowState.toJson(pinned, codec.payloadField()));
-        conversationIdField(marker, conversationId, sid);
-        session.append(marker.build());
-      }
+      // an empty window for a conversation that was never stored creates nothing
+      onSession(sid, !window.isEmpty(), session -> {
+        update(session, conversationId, window, payloads, keys);
+        return null;
+      }, () -> null);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** One update against the session's current state; the caller holds the conversation's lock. */
+  private void update(Session session, String conversationId, List<? extends T> window,
+      List<ObjectNode> payloads, List<String> keys) {
+    String sid = session.id();
+    Stored<T> stored = load(session);
+    List<String> storedKeys = new ArrayList<>(stored.window.size());
+    int[] livePos = new int[stored.window.size()];
+    for (int i = 0; i < stored.window.size(); i++) {
+      storedKeys.add(stored.window.get(i).key);
+      livePos[i] = stored.window.get(i).livePos;
+    }
+    boolean[] pinnable = new boolean[window.size()];
+    for (int i = 0; i < pinnable.length; i++) {
+      pinnable[i] = "system".equals(codec.readable(window.get(i)).role());
+    }
+    WindowDiff.Plan plan =
+        WindowDiff.plan(storedKeys, livePos, stored.pinned.size(), keys, pinnable);
+
+    List<Message> appended = new ArrayList<>();
+    String[] ids = new String[window.size()];
+    for (int k = 0; k < plan.newIndices().size(); k++) {
+      int i = plan.newIndices().get(k);
+      ids[i] = messageId(sid, stored.lastSeq + 1 + k, keys.get(i));
+    }
+    List<Pinned> pinned = new ArrayList<>();
+    for (int i = 0; i < plan.pinnedCount(); i++) {
+      int v = plan.matched()[i];
+      String id = v >= 0 ? stored.window.get(v).id : ids[i];
+      ChatMessageCodec.Readable r = codec.readable(window.get(i));
+      pinned.add(new Pinned(id, payloads.get(i), r.role(), textOf(r.parts())));
+    }
+    boolean pinnedChanged = !idsOf(pinned).equals(idsOf(stored.pinned));
+    for (int k = 0; k < plan.newIndices().size(); k++) {
+      int i = plan.newIndices().get(k);
+      Message.Builder b = toStored(window.get(i), payloads.get(i), ids[i], conversationId, sid);
+      if (k == 0 && pinnedChanged) {
+        b.extraField(WindowState.FIELD, WindowState.toJson(pinned, codec.payloadField()));
+      }
+      appended.add(b.build());
+    }
+    long lastSeq = stored.lastSeq;
+    if (!appended.isEmpty()) {
+      List<Message> done = session.append(appended);
+      lastSeq = Math.max(lastSeq, done.get(done.size() - 1).seq());
+    }
+    if (plan.cut() > 0) {
+      int keep = stored.live.size() - plan.cut() + appended.size();
+      session.commit(keep, WindowState.toSummary(pinned, codec.payloadField(), lastSeq));
+    } else if (pinnedChanged && appended.isEmpty()) {
+      // Only the pinned part changed (a pinned, archived message left the window): record it.
+      Message.Builder marker = Message.builder()
+          .id(messageId(sid, lastSeq + 1, "window:" + idsOf(pinned)))
+          .role(MARKER_ROLE)
+          .addPart(Part.text("chat window: " + pinned.size() + " pinned message(s)"))
+          .extraField(WindowState.FIELD, WindowState.toJson(pinned, codec.payloadField()));
+      conversationIdField(marker, conversationId, sid);
+      session.append(marker.build());
     }
   }
 
   /**
    * Clears a conversation's window. By default its messages are archived (the history keeps
    * them); with {@code deleteOnClear} the session is deleted.
+   *
+   * @param conversationId the framework's conversation id
    */
   public void clear(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
@@ -203,15 +224,15 @@ public final class WindowedChatStore<T> {
   }
 
   /**
-   * The conversation ids of all sessions in the store, sorted by session id. Hashed ids (see
-   * {@link ConversationIds}) are read from the stored messages.
+   * {@return the conversation ids of all sessions in the store, sorted by session id} Hashed ids
+   * (see {@link ConversationIds}) are read from the stored messages.
    */
   public List<String> conversationIds() {
     List<String> out = new ArrayList<>();
     for (String sid : store.listSessions()) {
       Optional<String> id = ConversationIds.decode(sid);
       if (id.isEmpty() && ConversationIds.isHashed(sid)) {
-        id = storedConversationId(session(sid));
+        id = onSession(sid, false, this::storedConversationId, Optional::empty);
       }
       id.ifPresent(out::add);
     }
@@ -219,25 +240,25 @@ public final class WindowedChatStore<T> {
   }
 
   /**
-   * The whole stored history of a conversation: every archived message, then the live ones,
-   * each exactly once, in the order they first appeared. Window markers are left out.
+   * {@return the whole stored history of a conversation: every archived message, then the live
+   * ones, each exactly once, in the order they first appeared} Window markers are left out.
+   *
+   * @param conversationId the framework's conversation id
    */
   public List<T> history(String conversationId) {
     String sid = ConversationIds.toSessionId(conversationId);
-    if (!store.exists(sid)) {
-      return List.of();
-    }
-    Session session = session(sid);
-    List<T> out = new ArrayList<>();
-    for (ArchiveInfo a : session.archives()) {
-      for (Message m : session.archiveMessages(a.number())) {
+    return onSession(sid, false, session -> {
+      List<T> out = new ArrayList<>();
+      for (ArchiveInfo a : session.archives()) {
+        for (Message m : session.archiveMessages(a.number())) {
+          frameworkForm(m).ifPresent(out::add);
+        }
+      }
+      for (Message m : session.messages()) {
         frameworkForm(m).ifPresent(out::add);
       }
-    }
-    for (Message m : session.messages()) {
-      frameworkForm(m).ifPresent(out::add);
-    }
-    return out;
+      return out;
+    }, List::of);
   }
 
   // ------------------------------------------------------------------------------- internals
@@ -336,13 +357,30 @@ public final class WindowedChatStore<T> {
     return Optional.empty();
   }
 
-  private Session session(String sid) {
-    Session s = sessions.get(sid);
-    if (s == null) {
-      s = store.session(sid); // outside the map's lock: opening reads storage
-      sessions.put(sid, s);
+  /**
+   * Runs {@code action} on the session. A kept handle is used as it is: its own calls bring it
+   * up to date (two small storage calls), so asking whether the session exists would be one call
+   * more on every read. A handle whose session was deleted meanwhile (by another store) throws
+   * {@link SessionNotFoundException}; it is dropped and the session looked up again. Without a
+   * kept handle the session is opened; unless {@code create}, only if it exists (one list call),
+   * else {@code absent} is the answer and nothing is written.
+   */
+  private <R> R onSession(String sid, boolean create, Function<Session, R> action,
+      Supplier<R> absent) {
+    Session kept = sessions.get(sid);
+    if (kept != null) {
+      try {
+        return action.apply(kept);
+      } catch (SessionNotFoundException e) {
+        sessions.remove(sid, kept);
+      }
     }
-    return s;
+    if (!create && !store.exists(sid)) {
+      return absent.get();
+    }
+    Session opened = store.session(sid); // outside the map's lock: opening reads storage
+    sessions.put(sid, opened);
+    return action.apply(opened);
   }
 
   private ReentrantLock lockFor(String sid) {

@@ -38,7 +38,7 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
     this.ownsStore = ownsStore;
   }
 
-  /** A builder. */
+  /** {@return a new builder} */
   public static Builder builder() {
     return new Builder();
   }
@@ -59,19 +59,25 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
   }
 
   /**
-   * Every message this memory ever held, archived and live, each once, in the order it first
-   * appeared (the chat memory only sees its window).
+   * {@return every message this memory ever held, archived and live, each once, in the order it
+   * first appeared} The chat memory only sees its window.
+   *
+   * @param memoryId the chat memory's id
    */
   public List<ChatMessage> history(Object memoryId) {
     return windows.history(conversationId(memoryId));
   }
 
-  /** The session id that holds a memory id's messages (for this library's API and CLI). */
+  /**
+   * {@return the session id that holds a memory id's messages (for this library's API and CLI)}
+   *
+   * @param memoryId the chat memory's id
+   */
   public static String sessionId(Object memoryId) {
     return ConversationIds.toSessionId(conversationId(memoryId));
   }
 
-  /** The session store underneath. */
+  /** {@return the session store underneath} */
   public SessionStore sessionStore() {
     return windows.sessionStore();
   }
@@ -96,26 +102,42 @@ public final class SessionStoreChatMemoryStore implements ChatMemoryStore, AutoC
 
     private Builder() {}
 
-    /** Uses this session store (it stays open when the memory store is closed). */
+    /**
+     * Uses this session store.
+     *
+     * @param store a session store; it stays open when the memory store is closed
+     * @return this builder
+     */
     public Builder store(SessionStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 
-    /** Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}). */
+    /**
+     * Opens a session store on this URI.
+     *
+     * @param uri for example {@code file:...}, {@code jdbc:...}, {@code s3://...}, {@code mem:}
+     * @return this builder
+     */
     public Builder uri(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
       return this;
     }
 
-    /** Whether {@code deleteMessages} deletes the session instead of archiving the window. */
+    /**
+     * Sets whether {@code deleteMessages} deletes the session instead of archiving the
+     * window (by default it archives).
+     *
+     * @param deleteOnClear true to delete
+     * @return this builder
+     */
     public Builder deleteOnClear(boolean deleteOnClear) {
       this.deleteOnClear = deleteOnClear;
       return this;
     }
 
     /**
-     * Builds the memory store.
+     * {@return the memory store}
      *
      * @throws IllegalStateException unless exactly one of store and uri was given
      */

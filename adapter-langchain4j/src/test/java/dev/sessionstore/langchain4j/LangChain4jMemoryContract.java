@@ -314,6 +314,25 @@ abstract class LangChain4jMemoryContract {
     }
   }
 
+  @Test
+  void memoryDeletedThroughAnotherStoreReadsEmptyAndStartsAgain() {
+    UserMessage hi = UserMessage.from("hi");
+    UserMessage again = UserMessage.from("again");
+    try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend().uri()).build();
+        SessionStoreChatMemoryStore other =
+            SessionStoreChatMemoryStore.builder().uri(backend().uri()).deleteOnClear(true).build()) {
+      store.updateMessages(id, List.of(SYSTEM, hi));
+      assertEquals(List.of(SYSTEM, hi), store.getMessages(id)); // the store keeps its handle
+      other.deleteMessages(id);
+      assertEquals(List.of(), store.getMessages(id));
+      assertEquals(List.of(), store.history(id));
+      store.updateMessages(id, List.of(again));
+      assertEquals(List.of(again), store.getMessages(id));
+      assertEquals(List.of(again), other.getMessages(id));
+      assertEquals(List.of(again), other.history(id), "a new session: the deleted one stays deleted");
+    }
+  }
+
   // ------------------------------------------------------------------------------- helpers
 
   /**

@@ -24,14 +24,27 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(SessionStoreProperties.class)
 public class SessionStoreChatMemoryAutoConfiguration {
 
-  /** The store; Spring calls {@code close()} when the context closes. */
+  /** Created by Spring. */
+  public SessionStoreChatMemoryAutoConfiguration() {}
+
+  /**
+   * {@return the store on {@code sessionstore.uri}; Spring calls {@code close()} when the context
+   * closes}
+   *
+   * @param properties the {@code sessionstore.*} properties
+   */
   @Bean
   @ConditionalOnMissingBean
   public SessionStore sessionStore(SessionStoreProperties properties) {
     return SessionStore.open(Objects.requireNonNull(properties.getUri(), "sessionstore.uri"));
   }
 
-  /** The chat memory repository on the store. */
+  /**
+   * {@return the chat memory repository on the store}
+   *
+   * @param sessionStore the store
+   * @param properties the {@code sessionstore.*} properties
+   */
   @Bean
   @ConditionalOnMissingBean(ChatMemoryRepository.class)
   public SessionStoreChatMemoryRepository sessionStoreChatMemoryRepository(

@@ -37,12 +37,12 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
     this.ownsStore = ownsStore;
   }
 
-  /** A builder. */
+  /** {@return a new builder} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Conversation ids of every session in the store. */
+  /** {@return the conversation ids of every session in the store} */
   @Override
   public List<String> findConversationIds() {
     return windows.conversationIds();
@@ -66,19 +66,25 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
   }
 
   /**
-   * Every message the conversation ever held, archived and live, each once, in the order it
-   * first appeared (the chat memory only sees its window).
+   * {@return every message the conversation ever held, archived and live, each once, in the
+   * order it first appeared} The chat memory only sees its window.
+   *
+   * @param conversationId the conversation id
    */
   public List<Message> history(String conversationId) {
     return windows.history(conversationId);
   }
 
-  /** The session id that holds a conversation (for this library's API and CLI). */
+  /**
+   * {@return the session id that holds a conversation (for this library's API and CLI)}
+   *
+   * @param conversationId the conversation id
+   */
   public static String sessionId(String conversationId) {
     return ConversationIds.toSessionId(conversationId);
   }
 
-  /** The session store underneath. */
+  /** {@return the session store underneath} */
   public SessionStore sessionStore() {
     return windows.sessionStore();
   }
@@ -99,26 +105,42 @@ public final class SessionStoreChatMemoryRepository implements ChatMemoryReposit
 
     private Builder() {}
 
-    /** Uses this session store (it stays open when the repository is closed). */
+    /**
+     * Uses this session store.
+     *
+     * @param store a session store; it stays open when the repository is closed
+     * @return this builder
+     */
     public Builder store(SessionStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
     }
 
-    /** Opens a session store on this URI ({@code file:}, {@code jdbc:...}, {@code s3:}, {@code mem:}). */
+    /**
+     * Opens a session store on this URI.
+     *
+     * @param uri for example {@code file:...}, {@code jdbc:...}, {@code s3://...}, {@code mem:}
+     * @return this builder
+     */
     public Builder uri(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
       return this;
     }
 
-    /** Whether {@code deleteByConversationId} deletes the session instead of archiving the window. */
+    /**
+     * Sets whether {@code deleteByConversationId} deletes the session instead of archiving the
+     * window (by default it archives).
+     *
+     * @param deleteOnClear true to delete
+     * @return this builder
+     */
     public Builder deleteOnClear(boolean deleteOnClear) {
       this.deleteOnClear = deleteOnClear;
       return this;
     }
 
     /**
-     * Builds the repository.
+     * {@return the repository}
      *
      * @throws IllegalStateException unless exactly one of store and uri was given
      */

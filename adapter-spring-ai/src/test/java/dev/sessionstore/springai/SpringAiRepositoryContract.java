@@ -217,6 +217,25 @@ abstract class SpringAiRepositoryContract {
     }
   }
 
+  @Test
+  void conversationDeletedThroughAnotherRepositoryReadsEmptyAndStartsAgain() {
+    UserMessage hi = new UserMessage("hi");
+    UserMessage again = new UserMessage("again");
+    try (SessionStoreChatMemoryRepository repo = SessionStoreChatMemoryRepository.builder().uri(backend().uri()).build();
+        SessionStoreChatMemoryRepository other =
+            SessionStoreChatMemoryRepository.builder().uri(backend().uri()).deleteOnClear(true).build()) {
+      repo.saveAll(id, List.of(SYSTEM, hi));
+      assertEquals(List.of(SYSTEM, hi), repo.findByConversationId(id)); // repo keeps its handle
+      other.deleteByConversationId(id);
+      assertEquals(List.of(), repo.findByConversationId(id));
+      assertEquals(List.of(), repo.history(id));
+      repo.saveAll(id, List.of(again));
+      assertEquals(List.of(again), repo.findByConversationId(id));
+      assertEquals(List.of(again), other.findByConversationId(id));
+      assertEquals(List.of(again), other.history(id), "a new session: the deleted one stays deleted");
+    }
+  }
+
   // ------------------------------------------------------------------------------- helpers
 
   /** A system message, then {@code turns} turns; every fifth turn the assistant calls a tool. */

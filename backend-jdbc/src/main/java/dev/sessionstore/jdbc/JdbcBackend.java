@@ -65,6 +65,12 @@ final class JdbcBackend implements StorageBackend {
    */
   volatile SqlConsumer beforeAppendCommit;
 
+  /** Test seam: runs between the two statements of a read beyond the high-water mark. */
+  volatile SqlConsumer beforeReadsHighWaterMarkAgain;
+
+  /** Test seam: runs inside a trim's transaction, after it read the high-water mark. */
+  volatile SqlConsumer afterTrimReadsHighWaterMark;
+
   @FunctionalInterface
   interface SqlConsumer {
     void accept(Connection c) throws SQLException;
@@ -335,46 +341,62 @@ final class JdbcBackend implements StorageBackend {
   public LogSlice read(String log, long fromSeq) {
     Keys.requireValidKey(log);
     long from = Math.max(1, fromSeq);
-    // One statement, so last_seq and the records come from one snapshot. It also fetches the
-    // record before `from`: records run without gaps up to the highest one, so the last row
-    // returned is the highest record unless the caller reads beyond the high-water mark.
     return run("read", log, false, c -> {
-      long last = 0;
-      long highestRow = 0;
-      List<LogRecord> out = new ArrayList<>();
-      try (PreparedStatement p = c.prepareStatement(readLog)) {
-        p.setLong(1, from > 1 ? from - 1 : 1);
-        p.setString(2, log);
-        p.setFetchSize(1000);
-        try (ResultSet rs = p.executeQuery()) {
-          boolean exists = false;
-          while (rs.next()) {
-            exists = true;
-            last = rs.getLong(1);
-            long seq = rs.getLong(2);
-            if (!rs.wasNull()) {
-              byte[] content = rs.getBytes(3);
-              if (content == null || seq < 1 || seq < highestRow) {
-                throw new CorruptStorageException("log '" + log + "' has an invalid record row"
-                    + " at seq " + seq + " in table " + records);
-              }
-              highestRow = seq;
-              if (seq >= from) {
-                out.add(new LogRecord(seq, content));
-              }
+      LogSlice slice = readOnce(c, log, from);
+      while (slice == null) { // appended to between two statements of a read beyond the end
+        slice = readOnce(c, log, from);
+      }
+      return slice;
+    });
+  }
+
+  /**
+   * One statement, so last_seq and the records come from one snapshot. It also fetches the
+   * record before {@code from}: records run without gaps up to the highest one, so the last
+   * row returned is the highest record unless the caller reads beyond the high-water mark.
+   * Only then is a second query needed; if appends reached {@code from} in between, the
+   * records fetched are incomplete and this returns null.
+   */
+  private LogSlice readOnce(Connection c, String log, long from) throws SQLException {
+    long last = 0;
+    long highestRow = 0;
+    List<LogRecord> out = new ArrayList<>();
+    try (PreparedStatement p = c.prepareStatement(readLog)) {
+      p.setLong(1, from > 1 ? from - 1 : 1);
+      p.setString(2, log);
+      p.setFetchSize(1000);
+      try (ResultSet rs = p.executeQuery()) {
+        boolean exists = false;
+        while (rs.next()) {
+          exists = true;
+          last = rs.getLong(1);
+          long seq = rs.getLong(2);
+          if (!rs.wasNull()) {
+            byte[] content = rs.getBytes(3);
+            if (content == null || seq < 1 || seq < highestRow) {
+              throw new CorruptStorageException("log '" + log + "' has an invalid record row"
+                  + " at seq " + seq + " in table " + records);
+            }
+            highestRow = seq;
+            if (seq >= from) {
+              out.add(new LogRecord(seq, content));
             }
           }
-          if (!exists) {
-            return LogSlice.empty();
-          }
+        }
+        if (!exists) {
+          return LogSlice.empty();
         }
       }
-      if (highestRow == 0 && last < from - 1) {
-        // Read beyond the end: the highest record, if any, is below `from - 1`.
-        return new LogSlice(out, highWaterMark(c, log));
+    }
+    if (highestRow == 0 && last < from - 1) {
+      SqlConsumer hook = beforeReadsHighWaterMarkAgain;
+      if (hook != null) {
+        hook.accept(c);
       }
-      return new LogSlice(out, Math.max(last, highestRow));
-    });
+      long hwm = highWaterMark(c, log);
+      return hwm < from ? new LogSlice(out, hwm) : null;
+    }
+    return new LogSlice(out, Math.max(last, highestRow));
   }
 
   /**
@@ -391,6 +413,10 @@ final class JdbcBackend implements StorageBackend {
     }
     run("trim", log, true, c -> {
       long through = Math.min(throughSeq, highWaterMark(c, log));
+      SqlConsumer hook = afterTrimReadsHighWaterMark;
+      if (hook != null) {
+        hook.accept(c);
+      }
       if (through < 1) {
         return null;
       }

@@ -145,6 +145,71 @@ abstract class JdbcBackendContract {
   }
 
   @Test
+  void anAppendBetweenATrimsReadAndItsDelete_isKeptAndItsSeqNeverReused() throws Exception {
+    backend.append("s/log", 1, List.of(json("a"), json("b")));
+    JdbcBackend other = db.open(prefix);
+    CountDownLatch trimRead = new CountDownLatch(1);
+    CountDownLatch appended = new CountDownLatch(1);
+    backend.afterTrimReadsHighWaterMark = c -> {
+      trimRead.countDown();
+      try {
+        if (!appended.await(30, TimeUnit.SECONDS)) {
+          throw new SQLException("test: the append did not happen");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException(e);
+      }
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      // The trim asks for everything; it read the high-water mark 2 before the append of 3.
+      Future<?> trim = pool.submit(() -> backend.trim("s/log", Long.MAX_VALUE));
+      assertTrue(trimRead.await(30, TimeUnit.SECONDS));
+      other.append("s/log", 3, List.of(json("c")));
+      appended.countDown();
+      trim.get(30, TimeUnit.SECONDS);
+    } finally {
+      backend.afterTrimReadsHighWaterMark = null;
+      pool.shutdownNow();
+    }
+    LogSlice s = backend.read("s/log", 1);
+    assertEquals(List.of("{\"t\":\"c\"}"), texts(s), "the later record survives the trim");
+    assertEquals(3, s.lastSeq());
+    for (long stale = 1; stale <= 3; stale++) {
+      long seq = stale;
+      assertThrows(ConflictException.class, () -> other.append("s/log", seq, List.of(json("x"))));
+    }
+    backend.trim("s/log", 3);
+    assertEquals(new LogSlice(List.of(), 3), backend.read("s/log", 1));
+    assertThrows(ConflictException.class, () -> other.append("s/log", 3, List.of(json("x"))));
+    other.append("s/log", 4, List.of(json("d")));
+    assertEquals(List.of("{\"t\":\"d\"}"), texts(backend.read("s/log", 1)));
+  }
+
+  @Test
+  void aReadBeyondTheEnd_thatAppendsOvertake_returnsTheirRecords() {
+    backend.append("s/log", 1, List.of(json("a"), json("b")));
+    JdbcBackend other = db.open(prefix);
+    AtomicLong calls = new AtomicLong();
+    // Between the read's first statement (nothing at or after seq 4) and its second one.
+    backend.beforeReadsHighWaterMarkAgain = c -> {
+      if (calls.incrementAndGet() == 1) {
+        other.append("s/log", 3, List.of(json("c")));
+        other.append("s/log", 4, List.of(json("d")));
+        other.append("s/log", 5, List.of(json("e")));
+      }
+    };
+    try {
+      LogSlice s = backend.read("s/log", 5);
+      assertEquals(5, s.lastSeq());
+      assertEquals(List.of("{\"t\":\"e\"}"), texts(s), "no record at or after 5 is missed");
+    } finally {
+      backend.beforeReadsHighWaterMarkAgain = null;
+    }
+  }
+
+  @Test
   void firstOpen_runsNoFailingStatement() {
     CountingDataSource counting = new CountingDataSource(backend.dataSource());
     String fresh = db.newPrefix();

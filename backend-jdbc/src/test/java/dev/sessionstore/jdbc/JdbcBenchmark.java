@@ -18,7 +18,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -63,6 +65,10 @@ public final class JdbcBenchmark {
       "Could you summarise the design document and list the open questions about retention,"
           + " the commit protocol and the reconcile rule? Keep it short, please. ";
 
+  /** Per database and store, per length: append p50, its ratio to the 2-round-trip floor,
+   * round trips per append, load p50 (NaN if none), round trips per load. */
+  private static final Map<String, Map<Integer, double[]>> SUMMARY = new LinkedHashMap<>();
+
   private JdbcBenchmark() {}
 
   /** @param args databases to run: {@code h2}, {@code postgres}, {@code mariadb} */
@@ -88,6 +94,22 @@ public final class JdbcBenchmark {
         default -> throw new IllegalArgumentException("unknown database " + db);
       }
     }
+    rows.add("");
+    rows.add("| database | store | append p50 ms at 10 / 1,000 / 10,000 | ÷ floor INSERT + COMMIT"
+        + " at 10 / 1,000 / 10,000 | p50 at 10,000 ÷ p50 at 10 | round trips per append"
+        + " | load p50 ms at 10,000 | round trips per load |");
+    rows.add("|---|---|---|---|---:|---:|---:|---:|");
+    for (Map.Entry<String, Map<Integer, double[]>> e : SUMMARY.entrySet()) {
+      Map<Integer, double[]> m = e.getValue();
+      double[] a = m.get(LENGTHS[0]);
+      double[] b = m.get(LENGTHS[1]);
+      double[] c = m.get(LENGTHS[2]);
+      rows.add(String.format(Locale.ROOT, "| %s | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f | %.2f"
+          + " | %.0f | %s | %s |", e.getKey(), a[0], b[0], c[0], a[1], b[1], c[1], c[0] / a[0],
+          c[2], Double.isNaN(c[3]) ? "" : String.format(Locale.ROOT, "%.2f", c[3]),
+          Double.isNaN(c[4]) ? "" : String.format(Locale.ROOT, "%.0f", c[4])));
+    }
+    SUMMARY.clear();
     rows.add("");
     rows.add(String.format(Locale.ROOT, "%s; %d JIT warm-up appends per store, then per length"
         + " %d warm-up and %d measured rounds, %d loads; %.0f s in all", LocalDate.now(),
@@ -425,6 +447,10 @@ public final class JdbcBenchmark {
           (double) c.appendTrips / c.appendNanos.size(), load, loadTrips);
       System.out.println(line);
       rows.add(line);
+      SUMMARY.computeIfAbsent(db + " | " + c.name, k -> new LinkedHashMap<>()).put(length,
+          new double[] {p50 / 1e6, p50 / floor2, (double) c.appendTrips / c.appendNanos.size(),
+              c.loadNanos.isEmpty() ? Double.NaN : p(c.loadNanos, 50) / 1e6,
+              c.loadNanos.isEmpty() ? Double.NaN : (double) c.loadTrips / c.loadNanos.size()});
     }
   }
 

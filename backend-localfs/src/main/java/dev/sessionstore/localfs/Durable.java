@@ -2,13 +2,10 @@ package dev.sessionstore.localfs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** The file system steps of the durability recipe: each returns only once on stable storage. */
@@ -16,34 +13,31 @@ final class Durable {
   /** Marks a temp file: keys cannot contain {@code ~}, so no key ever collides with one. */
   static final String TMP = "~tmp-";
 
-  private Durable() {}
+  private final FileIo io;
 
-  /** fsync of a directory, which makes creations, renames and deletions in it durable. */
-  static void fsyncDir(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+  Durable(FileIo io) {
+    this.io = io;
   }
 
   /**
    * Creates the missing directories from {@code root} down to {@code dir}, fsyncing the parent
    * of each one created, so a durable file inside never sits in a directory a crash can lose.
    */
-  static void ensureDirs(Path root, Path dir) throws IOException {
+  void ensureDirs(Path root, Path dir) throws IOException {
     if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || dir.equals(root)) {
       return;
     }
     Path parent = dir.getParent();
     ensureDirs(root, parent);
     try {
-      Files.createDirectory(dir);
+      io.mkdir(dir);
     } catch (FileAlreadyExistsException e) {
       if (Files.isDirectory(dir)) {
         return; // another writer made it
       }
       throw e;
     }
-    fsyncDir(parent);
+    io.syncDir(parent);
   }
 
   /** A fresh temp path next to {@code file}. */
@@ -53,43 +47,50 @@ final class Durable {
   }
 
   /** Writes a new file with {@code bytes} and fsyncs it (not its directory). */
-  static void writeNew(Path file, byte[] bytes) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
-      writeFully(ch, bytes, 0);
-      ch.force(true);
+  void writeNew(Path file, byte[] bytes) throws IOException {
+    try (FileIo.Handle h = io.create(file)) {
+      writeFully(h, bytes, 0);
+      h.sync(true);
     }
   }
 
   /**
    * Replaces {@code file} with {@code bytes} atomically: temp file in the same directory,
-   * fsync, atomic rename, fsync of the directory.
+   * fsync, atomic rename, fsync of the directory (2 fsyncs, 1 rename).
    */
-  static void replace(Path file, byte[] bytes) throws IOException {
+  void replace(Path file, byte[] bytes) throws IOException {
     Path tmp = tempFor(file);
     try {
       writeNew(tmp, bytes);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      io.rename(tmp, file);
     } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
+      deleteQuietly(tmp, e);
       throw e;
     }
-    fsyncDir(file.getParent());
+    io.syncDir(file.getParent());
   }
 
-  static void writeFully(FileChannel ch, byte[] bytes, long position) throws IOException {
+  void deleteQuietly(Path p, Exception cause) {
+    try {
+      io.delete(p);
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  static void writeFully(FileIo.Handle h, byte[] bytes, long position) throws IOException {
     ByteBuffer buf = ByteBuffer.wrap(bytes);
     long pos = position;
     while (buf.hasRemaining()) {
-      pos += ch.write(buf, pos);
+      pos += h.write(buf, pos);
     }
   }
 
-  static byte[] readRange(FileChannel ch, long position, int length) throws IOException {
+  static byte[] readRange(FileIo.Handle h, long position, int length) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(length);
     long pos = position;
     while (buf.hasRemaining()) {
-      int n = ch.read(buf, pos);
+      int n = h.read(buf, pos);
       if (n < 0) {
         throw new IOException("file shrank while reading at offset " + pos);
       }

@@ -117,10 +117,12 @@ final class JsonLines {
    *
    * <p>A fragment after the last newline, or a last non-blank line that does not parse, is the
    * tail of an append that never completed. Any other line that does not parse, or a seq that
-   * does not increase, is corruption.
+   * does not increase, is corruption. Lines that start with {@code {"seq":N,} are taken at their
+   * word except the last one: the rest of such a line is left to the reader of the record.
    *
    * @param base the seq before the first line ({@link #UNKNOWN} if {@code from} is not the
-   *     start of the file); a line without {@code "seq"} takes the previous seq + 1
+   *     start of the file); a line without {@code "seq"} takes the previous seq + 1, and lines
+   *     at the head with a seq at or below {@code base} are skipped (already trimmed)
    */
   static Scan scan(byte[] b, int from, int to, long base) throws BadLine {
     Scan s = new Scan(to);
@@ -128,6 +130,7 @@ final class JsonLines {
     int pos = from;
     int bad = -1;
     IOException badCause = null;
+    int lastNewline = lastIndexOf(b, (byte) '\n', from, to);
     while (pos < to) {
       int nl = indexOf(b, (byte) '\n', pos, to);
       if (nl < 0) {
@@ -141,9 +144,14 @@ final class JsonLines {
         if (bad >= 0) {
           throw new BadLine(bad, "unparsable line in the middle of the log", badCause);
         }
-        long seq;
+        // Core writes every record as {"seq":N,...}: take N from there. Only the last line is
+        // parsed in full (it is where an append that did not finish shows), and lines written
+        // by others (OpenViking imports, no seq first).
+        long seq = nl == lastNewline ? NO_PREFIX : seqPrefix(b, pos, nl);
         try {
-          seq = seqOf(b, pos, nl - pos);
+          if (seq == NO_PREFIX) {
+            seq = seqOf(b, pos, nl - pos);
+          }
         } catch (IOException e) {
           bad = pos;
           badCause = e;
@@ -153,7 +161,15 @@ final class JsonLines {
         boolean explicit = seq != NO_SEQ;
         if (!explicit) {
           seq = prev == UNKNOWN ? UNKNOWN : prev + 1;
-        } else if (prev != UNKNOWN && seq <= prev) {
+        }
+        if (s.count == 0 && base != UNKNOWN && seq != UNKNOWN && seq <= base) {
+          // Left by a trim that emptied the log: its high-water mark became durable, the
+          // removal of the lines did not. They are trimmed; the next trim drops them.
+          prev = seq;
+          pos = nl + 1;
+          continue;
+        }
+        if (explicit && prev != UNKNOWN && seq <= prev) {
           throw new BadLine(pos, "seq " + seq + " does not follow seq " + prev, null);
         }
         s.add(pos, nl, seq, explicit);
@@ -165,6 +181,39 @@ final class JsonLines {
       s.tornStart = bad;
     }
     return s;
+  }
+
+  private static final byte[] SEQ_PREFIX = "{\"seq\":".getBytes(StandardCharsets.UTF_8);
+  private static final long NO_PREFIX = -2;
+
+  /**
+   * The seq of a line that starts with {@code {"seq":N,} (or {@code {"seq":N}}), as core writes
+   * every record, or {@link #NO_PREFIX}.
+   */
+  static long seqPrefix(byte[] b, int from, int to) {
+    int p = from + SEQ_PREFIX.length;
+    if (p >= to || !Arrays.equals(b, from, p, SEQ_PREFIX, 0, SEQ_PREFIX.length)
+        || b[p] < '1' || b[p] > '9') {
+      return NO_PREFIX;
+    }
+    long v = 0;
+    int digits = 0;
+    while (p < to && b[p] >= '0' && b[p] <= '9') {
+      if (++digits > 18) {
+        return NO_PREFIX;
+      }
+      v = v * 10 + (b[p++] - '0');
+    }
+    return p < to && (b[p] == ',' || b[p] == '}') ? v : NO_PREFIX;
+  }
+
+  private static int lastIndexOf(byte[] b, byte x, int from, int to) {
+    for (int i = to - 1; i >= from; i--) {
+      if (b[i] == x) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static int indexOf(byte[] b, byte x, int from, int to) {

@@ -15,33 +15,33 @@ import dev.sessionstore.spi.StorageBackend;
 import dev.sessionstore.spi.StorageException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +61,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code .sessionstore~locks/}: the cross-process lock files.
  * </ul>
  *
- * <p>Every operation on a key runs under that key's {@link StripedLocks stripe lock}, so
- * conditional writes, appends and recovery are atomic against other threads and processes.
+ * <p>Every operation on a key runs under that key's {@link KeyLocks lock}, so conditional
+ * writes, appends and recovery are atomic against other threads and processes. Appends to one
+ * log are group-committed: while one thread writes and fsyncs, others queue their records, and
+ * the next write + fsync carries all of them. Open log files, their size and last seq are kept
+ * between appends and checked with one {@code stat} under the lock (see {@link LogState}).
  */
 final class LocalFsBackend implements StorageBackend {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFsBackend.class);
@@ -84,31 +87,49 @@ final class LocalFsBackend implements StorageBackend {
   static final String AS_DIR = "~d";
   /** A tail scan reads this much from the end of a log before falling back to the whole file. */
   private static final int TAIL_WINDOW = 64 * 1024;
-
-  /** Extended attribute that marks a file written by put: read and trim leave such files alone. */
-  static final String KIND_ATTR = "sessionstore.kind";
-  private static final ByteBuffer BLOB_KIND =
-      ByteBuffer.wrap("blob".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
+  /** Open log files kept between operations, per backend; idle ones beyond this are closed. */
+  static final int MAX_OPEN_LOGS = 256;
+  /** Logs remembered (open or not, e.g. missing ones); idle ones beyond this are forgotten. */
+  static final int MAX_LOG_STATES = 4 * MAX_OPEN_LOGS;
 
   private final Path root;
-  private final StripedLocks locks;
-  /** Whether the file system keeps user extended attributes (probed on open). */
-  private final boolean marksBlobs;
+  private final FileIo io;
+  private final Durable durable;
+  private final KeyLocks locks;
+  private final Map<String, LogState> logs = new ConcurrentHashMap<>();
+  private final AtomicInteger openLogs = new AtomicInteger();
   private volatile boolean closed;
 
   /** Opens (creating if needed) the directory {@code root} and cleans leftovers of crashes. */
   LocalFsBackend(Path root) {
+    this(root, null);
+  }
+
+  /**
+   * @param io the file system layer, or null for the real one (tests pass one that counts calls
+   *     or simulates power cuts)
+   */
+  LocalFsBackend(Path root, FileIo io) {
     try {
       Path abs = root.toAbsolutePath().normalize();
       if (!Files.isDirectory(abs)) {
-        Durable.ensureDirs(abs.getRoot(), abs);
+        new Durable(io != null ? io : new RealFileIo(false)).ensureDirs(abs.getRoot(), abs);
       }
       this.root = abs.toRealPath();
-      this.locks = StripedLocks.forRoot(this.root);
-      this.marksBlobs = probeXattrs(this.root.resolve(StripedLocks.DIR));
+      this.locks = KeyLocks.forRoot(this.root);
     } catch (IOException e) {
       throw new StorageException("cannot open storage directory " + root + ": " + e, e);
     }
+    if (io == null) {
+      boolean xattrs = RealFileIo.probeXattrs(locks.dir());
+      if (!xattrs) {
+        LOG.warn("{} keeps no user extended attributes: reading a blob key as a log will parse"
+            + " the blob", this.root);
+      }
+      io = new RealFileIo(xattrs);
+    }
+    this.io = io;
+    this.durable = new Durable(io);
     try {
       cleanLeftovers();
     } catch (IOException | RuntimeException e) {
@@ -123,42 +144,6 @@ final class LocalFsBackend implements StorageBackend {
     return root;
   }
 
-  /** Whether files here can carry the blob mark; without it, read() of a blob key parses it. */
-  private static boolean probeXattrs(Path dir) {
-    Path probe = dir.resolve("xattr-probe");
-    try {
-      Files.write(probe, new byte[0]);
-      Files.getFileAttributeView(probe, UserDefinedFileAttributeView.class)
-          .write(KIND_ATTR, BLOB_KIND.duplicate());
-      return true;
-    } catch (IOException | UnsupportedOperationException | NullPointerException e) {
-      LOG.warn("{} keeps no user extended attributes: reading a blob key as a log will parse"
-          + " the blob", dir.getParent());
-      return false;
-    }
-  }
-
-  /** Marks a file as a blob (set on the temp file, so the rename carries it atomically). */
-  private void markBlob(Path file) throws IOException {
-    if (marksBlobs) {
-      Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
-          .write(KIND_ATTR, BLOB_KIND.duplicate());
-    }
-  }
-
-  /** Whether a file was written by put: then it is a blob, not a log. */
-  private boolean isBlob(Path file) throws IOException {
-    if (!marksBlobs) {
-      return false;
-    }
-    try {
-      return Files.getFileAttributeView(file, UserDefinedFileAttributeView.class).list()
-          .contains(KIND_ATTR);
-    } catch (NoSuchFileException e) {
-      return false;
-    }
-  }
-
   @Override
   public Set<Capability> capabilities() {
     return Set.of(Capability.PERSISTENT, Capability.SHARED_STORAGE, Capability.READ_AFTER_WRITE);
@@ -171,11 +156,11 @@ final class LocalFsBackend implements StorageBackend {
     Keys.requireValidKey(key);
     return locked(key, "read blob", () -> {
       Path file = pathOf(key, false);
-      BasicFileAttributes a = attrs(file);
+      BasicFileAttributes a = io.attrs(file);
       if (a == null || !a.isRegularFile()) {
         return Optional.empty();
       }
-      byte[] value = Files.readAllBytes(file);
+      byte[] value = io.readAll(file);
       return Optional.of(new Blob(value, version(a)));
     });
   }
@@ -188,7 +173,7 @@ final class LocalFsBackend implements StorageBackend {
     byte[] copy = value.clone();
     return locked(key, "write blob", () -> {
       Path file = pathOf(key, true);
-      BasicFileAttributes current = attrs(file);
+      BasicFileAttributes current = io.attrs(file);
       if (current != null && current.isDirectory()) {
         throw new StorageException("cannot write blob '" + key + "': " + file
             + " is a directory (other keys live under it)");
@@ -206,22 +191,23 @@ final class LocalFsBackend implements StorageBackend {
               "blob '" + key + "' is at version " + v + ", not " + m.version());
         }
       }
+      forgetLog(key); // the key may have been a log this backend kept open
       Path tmp = Durable.tempFor(file);
       try {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE)) {
-          Durable.writeFully(ch, copy, 0);
-          markBlob(tmp);
+        try (FileIo.Handle h = io.create(tmp)) {
+          Durable.writeFully(h, copy, 0);
+          io.markBlob(tmp);
           // The version is the file's mtime (+ inode): make it strictly newer than the old one.
           stampAfter(tmp, current == null ? null : current.lastModifiedTime());
-          ch.force(true);
+          h.sync(true);
         }
-        String version = version(Files.readAttributes(tmp, BasicFileAttributes.class));
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        Durable.fsyncDir(file.getParent());
+        String version = version(io.attrs(tmp));
+        io.rename(tmp, file);
+        io.syncDir(file.getParent());
         return version;
-      } finally {
-        Files.deleteIfExists(tmp);
+      } catch (IOException | RuntimeException e) {
+        durable.deleteQuietly(tmp, e);
+        throw e;
       }
     });
   }
@@ -237,19 +223,19 @@ final class LocalFsBackend implements StorageBackend {
    * Sets the modification time of {@code tmp} to now, or if that is not after {@code prev}, to
    * the smallest step after it that the file system keeps (ns, us, ms or s granularity).
    */
-  private static void stampAfter(Path tmp, FileTime prev) throws IOException {
+  private void stampAfter(Path tmp, FileTime prev) throws IOException {
     FileTime now = FileTime.from(Instant.now());
-    Files.setLastModifiedTime(tmp, prev == null || now.compareTo(prev) > 0 ? now : plus(prev, 1));
+    io.setModifiedTime(tmp, prev == null || now.compareTo(prev) > 0 ? now : plus(prev, 1));
     if (prev == null) {
       return;
     }
     for (long step : new long[] {1_000L, 1_000_000L, 1_000_000_000L, 2_000_000_000L}) {
-      if (Files.getLastModifiedTime(tmp).compareTo(prev) > 0) {
+      if (io.attrs(tmp).lastModifiedTime().compareTo(prev) > 0) {
         return;
       }
-      Files.setLastModifiedTime(tmp, plus(prev, step));
+      io.setModifiedTime(tmp, plus(prev, step));
     }
-    if (Files.getLastModifiedTime(tmp).compareTo(prev) <= 0) {
+    if (io.attrs(tmp).lastModifiedTime().compareTo(prev) <= 0) {
       throw new IOException("cannot give " + tmp + " a modification time after " + prev);
     }
   }
@@ -259,6 +245,85 @@ final class LocalFsBackend implements StorageBackend {
   }
 
   // ---------------------------------------------------------------- logs
+
+  /** One append waiting for, or carried by, a group commit. */
+  private static final class Pending {
+    final long firstSeq;
+    final int count;
+    final byte[] lines;
+    /** Set by the thread that flushed (or refused) it, then announced under the state's monitor. */
+    volatile boolean done;
+    volatile RuntimeException error;
+
+    Pending(long firstSeq, int count, byte[] lines) {
+      this.firstSeq = firstSeq;
+      this.count = count;
+      this.lines = lines;
+    }
+
+    long lastSeq() {
+      return firstSeq + count - 1;
+    }
+
+    void finish(RuntimeException e) {
+      error = e;
+      done = true;
+    }
+  }
+
+  private enum Kind { MISSING, LOG, NOT_A_LOG }
+
+  /**
+   * What this backend knows of one log: the group-commit queue, and the log file as last seen
+   * under the key's lock. The view is cached only for a clean log (no torn tail, no batch
+   * intent), and is valid while the file at the path has the same identity (device + inode) and
+   * size. That check is sound because the clean content of one inode only ever grows by whole
+   * appends: a trim replaces or removes the file, a delete removes it, a put replaces it, and
+   * the only in-place cuts (undoing a failed append, setting a torn tail aside) happen to states
+   * nobody caches. An open handle also keeps its inode number from being reused.
+   */
+  private static final class LogState {
+    final String key;
+    // Guarded by this.
+    final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    boolean flushing;
+    boolean retired;
+    // Guarded by the key's lock.
+    Kind kind = Kind.MISSING;
+    String notALog;
+    Path file;
+    Path intent;
+    FileIo.Handle handle;
+    Object fileKey;
+    /** The file size if the view is cached (a clean log); -1 otherwise. */
+    long cachedSize = -1;
+    /** Where the good lines end: the file size, or where a torn tail or unfinished batch begins. */
+    long goodEnd;
+    /** The seq before the first line (from {@code ~base}). */
+    long base;
+    /** The highest seq the log ever held. */
+    long hwm;
+
+    LogState(String key) {
+      this.key = key;
+    }
+  }
+
+  /** Test hook: how many log files this backend keeps open, and how many logs it remembers. */
+  int[] cachedLogs() {
+    return new int[] {openLogs.get(), logs.size()};
+  }
+
+  /** Test hook: how many appends to {@code log} wait behind a flush in progress. */
+  int queuedAppends(String log) {
+    LogState st = logs.get(log);
+    if (st == null) {
+      return 0;
+    }
+    synchronized (st) {
+      return st.queue.size();
+    }
+  }
 
   @Override
   public void append(String log, long firstSeq, List<byte[]> records) {
@@ -270,12 +335,182 @@ final class LocalFsBackend implements StorageBackend {
     if (firstSeq < 1) {
       throw new IllegalArgumentException("firstSeq must be >= 1, was " + firstSeq);
     }
-    byte[] batch = encode(log, firstSeq, records);
-    int count = records.size();
-    locked(log, "append to log", () -> {
-      appendLocked(log, firstSeq, count, batch);
-      return null;
-    });
+    Pending mine = new Pending(firstSeq, records.size(), encode(log, firstSeq, records));
+    if (closed) {
+      throw new StorageException("storage " + root + " is closed (append to log '" + log + "')");
+    }
+    boolean interrupted = false;
+    LogState st;
+    while (true) {
+      st = logs.computeIfAbsent(log, LogState::new);
+      synchronized (st) {
+        if (st.retired) {
+          continue; // closed for being idle just now: take the new one
+        }
+        st.queue.add(mine);
+        // Group commit: while another thread flushes, wait; it or the next flush carries us.
+        while (st.flushing && !mine.done) {
+          try {
+            st.wait();
+          } catch (InterruptedException e) {
+            interrupted = true; // an append cannot be abandoned half-way; keep the flag
+          }
+        }
+        if (!mine.done) {
+          st.flushing = true;
+        }
+      }
+      break;
+    }
+    try {
+      if (!mine.done) {
+        lead(log, st, mine);
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    evictIdleLogs();
+    if (mine.error != null) {
+      throw rethrowable(mine.error);
+    }
+  }
+
+  /** A fresh exception of the same kind for this thread, with the flusher's as cause. */
+  private static RuntimeException rethrowable(RuntimeException e) {
+    if (e instanceof ConflictException) {
+      return new ConflictException(e.getMessage());
+    }
+    if (e instanceof CorruptStorageException) {
+      return new CorruptStorageException(e.getMessage(), e);
+    }
+    if (e instanceof StorageException) {
+      return new StorageException(e.getMessage(), e);
+    }
+    return e;
+  }
+
+  /** Flushes rounds of queued appends until {@code mine} is durable or refused. */
+  private void lead(String log, LogState st, Pending mine) {
+    try {
+      while (!mine.done) {
+        List<Pending> round;
+        synchronized (st) {
+          round = new ArrayList<>(st.queue);
+          st.queue.clear();
+        }
+        List<Pending> waiting = new ArrayList<>();
+        try {
+          locked(log, "append to log", () -> {
+            flushLocked(log, st, round, waiting);
+            return null;
+          });
+        } catch (RuntimeException e) {
+          for (Pending p : round) {
+            if (!p.done) {
+              p.finish(e);
+            }
+          }
+          waiting.clear();
+        }
+        synchronized (st) {
+          // Appends whose seq waits for a gap before them to be filled go first next round.
+          for (int i = waiting.size() - 1; i >= 0; i--) {
+            st.queue.addFirst(waiting.get(i));
+          }
+          st.notifyAll();
+        }
+      }
+    } finally {
+      synchronized (st) {
+        st.flushing = false; // a waiting thread takes over
+        st.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Under the log's lock: takes the appends of one round in seq order, refuses those whose seq
+   * is taken, keeps back those whose seq is beyond the next one (another queued append may fill
+   * the gap), and writes the rest with one write and one fdatasync.
+   */
+  private void flushLocked(String log, LogState st, List<Pending> round, List<Pending> waiting)
+      throws IOException {
+    examine(log, st, true);
+    if (st.kind == Kind.NOT_A_LOG) {
+      throw new StorageException("cannot append to log '" + log + "': " + st.notALog);
+    }
+    round.sort(Comparator.comparingLong(p -> p.firstSeq)); // stable: first come, first served
+    long next = st.hwm + 1;
+    List<Pending> accepted = new ArrayList<>(round.size());
+    for (Pending p : round) {
+      if (p.firstSeq == next) {
+        accepted.add(p);
+        next = p.lastSeq() + 1;
+      } else if (p.firstSeq < next) {
+        p.finish(conflict(log, next - 1, p.firstSeq));
+      } else {
+        waiting.add(p);
+      }
+    }
+    if (accepted.isEmpty()) {
+      for (Pending p : waiting) {
+        p.finish(conflict(log, next - 1, p.firstSeq)); // nothing queued can fill the gap
+      }
+      waiting.clear();
+      return;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    boolean batch = false;
+    for (Pending p : accepted) {
+      out.write(p.lines, 0, p.lines.length);
+      batch |= p.count > 1;
+    }
+    byte[] lines = out.toByteArray();
+    long first = accepted.get(0).firstSeq;
+    long last = next - 1;
+    if (st.kind == Kind.MISSING) {
+      // A new log appears whole or not at all: temp file, then rename.
+      durable.replace(pathOf(log, true), lines);
+      dropView(st);
+    } else {
+      writeAtEnd(log, st, lines, batch ? first : 0, last);
+    }
+    for (Pending p : accepted) {
+      p.finish(null);
+    }
+  }
+
+  /**
+   * Appends {@code lines} at the end of the cached log: one positional write and one fdatasync.
+   * If the lines hold a multi-record append ({@code batchFirst > 0}), a {@code ~batch} intent is
+   * made durable first, so a crash that keeps part of the write is cut back whole.
+   */
+  private void writeAtEnd(String log, LogState st, byte[] lines, long batchFirst, long last)
+      throws IOException {
+    long offset = st.goodEnd;
+    if (batchFirst > 0) {
+      durable.writeNew(st.intent, ("{\"offset\":" + offset + ",\"first_seq\":" + batchFirst
+          + ",\"last_seq\":" + last + "}\n").getBytes(StandardCharsets.UTF_8));
+      io.syncDir(st.file.getParent());
+    }
+    st.cachedSize = -1; // unknown until the write is durable
+    try {
+      Durable.writeFully(st.handle, lines, offset);
+      st.handle.sync(false);
+    } catch (IOException e) {
+      undoAppend(log, st.handle, offset, batchFirst > 0 ? st.intent : null, e);
+      dropView(st);
+      throw e;
+    }
+    if (batchFirst > 0) {
+      // No fsync needed: a resurrected intent is ignored once the log holds its last seq.
+      io.delete(st.intent);
+    }
+    st.goodEnd = offset + lines.length;
+    st.cachedSize = st.goodEnd;
+    st.hwm = last;
   }
 
   /** The records as lines, after checking each is one JSON object whose seq (if any) fits. */
@@ -306,60 +541,16 @@ final class LocalFsBackend implements StorageBackend {
     return out.toByteArray();
   }
 
-  private void appendLocked(String log, long firstSeq, int count, byte[] batch)
-      throws IOException {
-    Path file = pathOf(log, false);
-    BasicFileAttributes a = attrs(file);
-    if (a != null && (!a.isRegularFile() || isBlob(file))) {
-      throw new StorageException("cannot append to log '" + log + "': " + file
-          + (a.isRegularFile() ? " holds a blob" : " is not a regular file"));
-    }
-    if (a == null) {
-      long hwm = readBase(file);
-      if (firstSeq != hwm + 1) {
-        throw conflict(log, hwm, firstSeq);
-      }
-      // A new log appears whole or not at all: temp file, then rename.
-      Durable.replace(pathOf(log, true), batch);
-      return;
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
-      Tail t = recover(log, file, ch);
-      long hwm = t.hasLines ? t.lastSeq : readBase(file);
-      if (firstSeq != hwm + 1) {
-        throw conflict(log, hwm, firstSeq);
-      }
-      Path intent = sibling(file, BATCH);
-      if (count > 1) {
-        Durable.writeNew(intent, ("{\"offset\":" + t.size + ",\"first_seq\":" + firstSeq
-            + ",\"last_seq\":" + (firstSeq + count - 1) + "}\n").getBytes(StandardCharsets.UTF_8));
-        Durable.fsyncDir(file.getParent());
-      }
-      try {
-        Durable.writeFully(ch, batch, t.size);
-        ch.force(false);
-      } catch (IOException e) {
-        undoAppend(log, ch, t.size, count > 1 ? intent : null, e);
-        throw e;
-      }
-      if (count > 1) {
-        // No fsync needed: a resurrected intent is ignored once the log holds its last seq.
-        Files.deleteIfExists(intent);
-      }
-    }
-  }
-
   /** Best effort after a failed write or fsync: cut the file back to where the append began. */
-  private static void undoAppend(String log, FileChannel ch, long size, Path intent,
+  private void undoAppend(String log, FileIo.Handle h, long size, Path intent,
       IOException cause) {
     try {
-      ch.truncate(size);
-      ch.force(true);
+      h.truncate(size);
+      h.sync(true);
       if (intent != null) {
-        Files.deleteIfExists(intent);
+        io.delete(intent);
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       cause.addSuppressed(e);
       LOG.warn("append to log '{}' failed and could not be undone; the next operation on the"
           + " log will set the unfinished tail aside", log, e);
@@ -371,85 +562,175 @@ final class LocalFsBackend implements StorageBackend {
         "log '" + log + "' expects seq " + (hwm + 1) + ", append at " + firstSeq);
   }
 
+  /**
+   * Under the log's lock, brings {@code st} up to date with the file. The common case is one
+   * {@code stat} of the log and one of its intent path, both unchanged. Otherwise the file is
+   * opened and its tail read; with {@code repair} (writers only) a torn tail or unfinished batch
+   * is set aside, without it they are only left out of the view, so a read never writes.
+   */
+  private void examine(String log, LogState st, boolean repair) throws IOException {
+    if (st.cachedSize >= 0 && st.handle.isOpen()) {
+      BasicFileAttributes a = io.attrs(st.file);
+      if (a != null && a.size() == st.cachedSize && Objects.equals(a.fileKey(), st.fileKey)
+          && a.isRegularFile() && !io.exists(st.intent)) {
+        return;
+      }
+    }
+    dropView(st);
+    Path file = pathOf(log, false);
+    st.file = file;
+    st.intent = sibling(file, BATCH);
+    BasicFileAttributes a = io.attrs(file);
+    if (a == null) {
+      st.kind = Kind.MISSING;
+      st.base = readBase(file);
+      st.hwm = st.base;
+      return;
+    }
+    if (!a.isRegularFile() || io.isBlob(file)) {
+      st.kind = Kind.NOT_A_LOG;
+      st.notALog = file + (a.isRegularFile() ? " holds a blob" : " is not a regular file");
+      return;
+    }
+    st.kind = Kind.LOG;
+    st.handle = io.open(file);
+    openLogs.incrementAndGet();
+    st.fileKey = a.fileKey();
+    st.base = readBase(file);
+    Tail t = repair ? recover(log, file, st.handle, st.base) : tail(log, file, st.handle, st.base);
+    st.goodEnd = t.tornStart;
+    st.hwm = Math.max(st.base, t.lastLine);
+    boolean clean = t.tornStart == t.size;
+    if (!repair && io.exists(st.intent)) {
+      clean = false;
+      long[] in = readIntent(st.intent);
+      if (in != null && partialBatch(in, t)) {
+        st.goodEnd = in[0];
+        st.hwm = Math.max(st.base, in[1] - 1);
+      }
+    }
+    st.cachedSize = clean ? t.size : -1;
+  }
+
+  /** Closes the cached file of {@code st}; the next operation looks at the file afresh. */
+  private void dropView(LogState st) {
+    st.cachedSize = -1;
+    FileIo.Handle h = st.handle;
+    st.handle = null;
+    if (h != null) {
+      openLogs.decrementAndGet();
+      try {
+        h.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("closing {} failed", st.file, e);
+      }
+    }
+  }
+
+  /** Under the key's lock: forgets what is cached about {@code key} as a log. */
+  private void forgetLog(String key) {
+    LogState st = logs.get(key);
+    if (st != null) {
+      dropView(st);
+    }
+  }
+
+  /**
+   * Closes cached log files beyond {@link #MAX_OPEN_LOGS}, and forgets logs beyond {@link
+   * #MAX_LOG_STATES}, whose key nobody uses right now: down to half of each.
+   */
+  private void evictIdleLogs() {
+    if (openLogs.get() <= MAX_OPEN_LOGS && logs.size() <= MAX_LOG_STATES) {
+      return;
+    }
+    for (LogState st : logs.values()) {
+      if (openLogs.get() <= MAX_OPEN_LOGS / 2 && logs.size() <= MAX_LOG_STATES / 2) {
+        return;
+      }
+      try (KeyLocks.Held h = locks.tryLockInJvm(st.key)) {
+        if (h == null) {
+          continue;
+        }
+        synchronized (st) {
+          if (st.flushing || !st.queue.isEmpty()) {
+            continue;
+          }
+          st.retired = true;
+        }
+        logs.remove(st.key, st);
+        dropView(st);
+      }
+    }
+  }
+
   @Override
   public LogSlice read(String log, long fromSeq) {
     Keys.requireValidKey(log);
-    return locked(log, "read log", () -> {
-      Path file = pathOf(log, false);
-      BasicFileAttributes a = attrs(file);
-      if (a == null || !a.isRegularFile() || isBlob(file)) {
-        return a == null ? new LogSlice(List.of(), readBase(file)) : LogSlice.empty();
+    LogSlice slice = locked(log, "read log", () -> {
+      LogState st = logs.computeIfAbsent(log, LogState::new);
+      examine(log, st, false);
+      if (st.kind == Kind.NOT_A_LOG) {
+        return LogSlice.empty();
       }
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
-          StandardOpenOption.WRITE)) {
-        if (fromSeq > 1) {
-          // "Anything after seq N?" is how writers find the next seq: answer it from the tail
-          // of the file, so it does not cost a scan of the whole log.
-          Tail t = recover(log, file, ch);
-          long hwm = t.hasLines ? t.lastSeq : readBase(file);
-          if (fromSeq > hwm) {
-            return new LogSlice(List.of(), hwm);
-          }
-        }
-        long base = readBase(file);
-        byte[] data = readAll(log, ch);
-        JsonLines.Scan s = scanAll(log, file, data, base);
-        if (s.torn() || Files.exists(sibling(file, BATCH), LinkOption.NOFOLLOW_LINKS)) {
-          recover(log, file, ch);
-          data = readAll(log, ch);
-          s = scanAll(log, file, data, base);
-        }
-        List<LogRecord> out = new ArrayList<>();
-        for (int i = 0; i < s.count; i++) {
-          if (s.seq[i] >= fromSeq) {
-            out.add(new LogRecord(s.seq[i], Arrays.copyOfRange(data, s.start[i], s.end[i])));
-          }
-        }
-        long last = s.count == 0 ? base : Math.max(base, s.seq[s.count - 1]);
-        return new LogSlice(out, last);
+      if (st.kind == Kind.MISSING || fromSeq > st.hwm) {
+        // "Anything after seq N?" is how writers find the next seq: answered from the view.
+        return new LogSlice(List.of(), st.hwm);
       }
+      byte[] data = readPrefix(log, st.handle, st.goodEnd);
+      JsonLines.Scan s = scanAll(log, st.file, data, st.base);
+      List<LogRecord> out = new ArrayList<>();
+      for (int i = 0; i < s.count; i++) {
+        if (s.seq[i] >= fromSeq) {
+          out.add(new LogRecord(s.seq[i], Arrays.copyOfRange(data, s.start[i], s.end[i])));
+        }
+      }
+      return new LogSlice(out, st.hwm);
     });
+    evictIdleLogs();
+    return slice;
   }
 
   @Override
   public void trim(String log, long throughSeq) {
     Keys.requireValidKey(log);
     locked(log, "trim log", () -> {
-      Path file = pathOf(log, false);
-      BasicFileAttributes a = attrs(file);
-      if (a == null || !a.isRegularFile() || isBlob(file)) {
+      LogState st = logs.computeIfAbsent(log, LogState::new);
+      examine(log, st, true);
+      if (st.kind != Kind.LOG) {
         return null;
       }
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
-          StandardOpenOption.WRITE)) {
-        recover(log, file, ch);
-        long base = readBase(file);
-        byte[] data = readAll(log, ch);
-        JsonLines.Scan s = scanAll(log, file, data, base);
-        int k = 0;
-        while (k < s.count && s.seq[k] <= throughSeq) {
-          k++;
-        }
-        if (k == 0) {
-          return null; // nothing at or below throughSeq: idempotent no-op
-        }
-        if (k < s.count) {
-          // The kept head must carry its seq: the lines it followed are gone.
-          Durable.replace(file, rewriteFrom(data, s, k));
-          return null;
-        }
-        long hwm = Math.max(base, s.seq[s.count - 1]);
-        if (!s.explicit[0] && base != hwm) {
-          // Its number depends on ~base, which is about to change: pin it first.
-          Durable.replace(file, rewriteFrom(data, s, 0));
-        }
-        // The high-water mark is durable before the records that showed it disappear.
-        Durable.replace(sibling(file, BASE),
-            ("{\"base_seq\":" + hwm + "}\n").getBytes(StandardCharsets.UTF_8));
-        Durable.replace(file, new byte[0]);
+      Path file = st.file;
+      long base = st.base;
+      byte[] data = readPrefix(log, st.handle, st.goodEnd);
+      JsonLines.Scan s = scanAll(log, file, data, base);
+      int k = 0;
+      while (k < s.count && s.seq[k] <= throughSeq) {
+        k++;
+      }
+      if (k == 0) {
+        return null; // nothing at or below throughSeq: idempotent no-op
+      }
+      dropView(st); // the file is about to be replaced or removed
+      if (k < s.count) {
+        // The kept head must carry its seq: the lines it followed are gone. 2 fsyncs.
+        durable.replace(file, rewriteFrom(data, s, k));
         return null;
       }
+      long hwm = Math.max(base, s.seq[s.count - 1]);
+      if (!s.explicit[0] && base != hwm) {
+        // Its number depends on ~base, which is about to change: pin it first.
+        durable.replace(file, rewriteFrom(data, s, 0));
+      }
+      // The high-water mark is durable before the records that showed it disappear (2 fsyncs);
+      // then the log goes (1 fsync). If that last step is lost, the lines at or below ~base
+      // are read as trimmed.
+      durable.replace(sibling(file, BASE),
+          ("{\"base_seq\":" + hwm + "}\n").getBytes(StandardCharsets.UTF_8));
+      io.delete(file);
+      io.syncDir(file.getParent());
+      return null;
     });
+    evictIdleLogs();
   }
 
   /** Lines {@code k..} of a scanned log, the first with an explicit seq. */
@@ -464,43 +745,50 @@ final class LocalFsBackend implements StorageBackend {
     return out.toByteArray();
   }
 
-  /** Where the good lines of a log end and what seq the last one has. */
-  private record Tail(long size, long tornStart, boolean hasLines, long lastSeq) {}
+  /**
+   * Where the good lines of a log end and the seq of the last one (0 if there is none after the
+   * high-water mark of {@code ~base}).
+   */
+  private record Tail(long size, long tornStart, long lastLine) {}
+
+  private static boolean partialBatch(long[] intent, Tail t) {
+    return t.lastLine >= intent[1] && t.lastLine < intent[2] && intent[0] < t.size;
+  }
 
   /**
-   * Brings a log to a clean state under its lock: sets aside an unfinished batch (if an intent
-   * says one was in progress) and a torn tail, each into a {@code ~torn-} file next to the log.
+   * Writers only, under the lock: brings a log to a clean state by setting aside an unfinished
+   * batch (if an intent says one was in progress) and a torn tail, each into a {@code ~torn-}
+   * file next to the log.
    */
-  private Tail recover(String log, Path file, FileChannel ch) throws IOException {
-    Tail t = tail(log, file, ch);
+  private Tail recover(String log, Path file, FileIo.Handle h, long base) throws IOException {
+    Tail t = tail(log, file, h, base);
     Path intent = sibling(file, BATCH);
-    if (Files.exists(intent, LinkOption.NOFOLLOW_LINKS)) {
+    if (io.exists(intent)) {
       long[] in = readIntent(intent);
-      if (in != null && t.hasLines && t.lastSeq >= in[1] && t.lastSeq < in[2]
-          && in[0] < t.size) {
-        quarantine(log, file, ch, in[0], t.size, "an unfinished batch append (seqs " + in[1]
+      if (in != null && partialBatch(in, t)) {
+        quarantine(log, file, h, in[0], t.size, "an unfinished batch append (seqs " + in[1]
             + ".." + in[2] + ")");
-        t = tail(log, file, ch);
+        t = tail(log, file, h, base);
       }
-      Files.deleteIfExists(intent);
-      Durable.fsyncDir(file.getParent()); // a resurrected intent could cut later appends
+      io.delete(intent);
+      io.syncDir(file.getParent()); // a resurrected intent could cut later appends
     }
     if (t.tornStart < t.size) {
-      quarantine(log, file, ch, t.tornStart, t.size, "an unfinished append");
-      t = new Tail(t.tornStart, t.tornStart, t.hasLines, t.lastSeq);
+      quarantine(log, file, h, t.tornStart, t.size, "an unfinished append");
+      t = new Tail(t.tornStart, t.tornStart, t.lastLine);
     }
     return t;
   }
 
   /** Reads the end of a log to find its last good line, falling back to the whole file. */
-  private Tail tail(String log, Path file, FileChannel ch) throws IOException {
-    long size = ch.size();
+  private Tail tail(String log, Path file, FileIo.Handle h, long base) throws IOException {
+    long size = h.size();
     if (size == 0) {
-      return new Tail(0, 0, false, 0);
+      return new Tail(0, 0, 0);
     }
     int window = (int) Math.min(size, TAIL_WINDOW);
     long windowStart = size - window;
-    byte[] b = Durable.readRange(ch, windowStart, window);
+    byte[] b = Durable.readRange(h, windowStart, window);
     int from = 0;
     if (windowStart > 0) {
       while (from < window && b[from] != '\n') {
@@ -511,20 +799,20 @@ final class LocalFsBackend implements StorageBackend {
     if (from <= window) {
       try {
         JsonLines.Scan s = JsonLines.scan(b, Math.min(from, window), window,
-            windowStart == 0 ? readBase(file) : JsonLines.UNKNOWN);
+            windowStart == 0 ? base : JsonLines.UNKNOWN);
         if (s.count > 0 && s.lastSeq() != JsonLines.UNKNOWN) {
-          return new Tail(size, windowStart + s.tornStart, true, s.lastSeq());
+          return new Tail(size, windowStart + s.tornStart, s.lastSeq());
         }
         if (windowStart == 0) {
-          return new Tail(size, s.tornStart, false, 0);
+          return new Tail(size, s.tornStart, 0);
         }
       } catch (JsonLines.BadLine e) {
-        throw corrupt(log, file, readAll(log, ch), (int) (windowStart + e.offset), e);
+        throw corrupt(log, file, readPrefix(log, h, size), (int) (windowStart + e.offset), e);
       }
     }
-    byte[] all = readAll(log, ch);
-    JsonLines.Scan s = scanAll(log, file, all, readBase(file));
-    return new Tail(size, s.tornStart, s.count > 0, s.count > 0 ? s.lastSeq() : 0);
+    byte[] all = readPrefix(log, h, size);
+    JsonLines.Scan s = scanAll(log, file, all, base);
+    return new Tail(size, s.tornStart, s.count > 0 ? s.lastSeq() : 0);
   }
 
   private JsonLines.Scan scanAll(String log, Path file, byte[] data, long base) {
@@ -543,33 +831,32 @@ final class LocalFsBackend implements StorageBackend {
         + " (nothing was changed; repair or remove the line by hand)", e);
   }
 
-  private void quarantine(String log, Path file, FileChannel ch, long from, long to, String what)
-      throws IOException {
-    byte[] bytes = Durable.readRange(ch, from, (int) (to - from));
+  private void quarantine(String log, Path file, FileIo.Handle h, long from, long to,
+      String what) throws IOException {
+    byte[] bytes = Durable.readRange(h, from, (int) (to - from));
     Path q = file.resolveSibling(file.getFileName() + TORN + STAMP.format(Instant.now()) + "-"
         + Integer.toHexString(ThreadLocalRandom.current().nextInt() & 0xfffffff));
-    Durable.writeNew(q, bytes);
-    Durable.fsyncDir(file.getParent());
-    ch.truncate(from);
-    ch.force(true);
+    durable.writeNew(q, bytes);
+    io.syncDir(file.getParent());
+    h.truncate(from);
+    h.sync(true);
     LOG.warn("log '{}': set aside {} bytes of {} (file {}, from offset {}) in {}",
         log, bytes.length, what, file, from, q.getFileName());
   }
 
-  private static byte[] readAll(String log, FileChannel ch) throws IOException {
-    long size = ch.size();
+  private static byte[] readPrefix(String log, FileIo.Handle h, long size) throws IOException {
     if (size > Integer.MAX_VALUE - 16) {
       throw new StorageException("log '" + log + "' is larger than 2 GiB; commit it first");
     }
-    return Durable.readRange(ch, 0, (int) size);
+    return Durable.readRange(h, 0, (int) size);
   }
 
   /** The seq before the log file's first line: 0 unless a trim emptied the log once. */
-  private static long readBase(Path file) throws IOException {
+  private long readBase(Path file) throws IOException {
     Path side = sibling(file, BASE);
     byte[] b;
     try {
-      b = Files.readAllBytes(side);
+      b = io.readAll(side);
     } catch (NoSuchFileException e) {
       return 0;
     }
@@ -588,9 +875,9 @@ final class LocalFsBackend implements StorageBackend {
   }
 
   /** {offset, first_seq, last_seq} of a batch intent, or null if it is torn. */
-  private static long[] readIntent(Path intent) throws IOException {
+  private long[] readIntent(Path intent) throws IOException {
     try {
-      JsonNode n = MAPPER.readTree(Files.readAllBytes(intent));
+      JsonNode n = MAPPER.readTree(io.readAll(intent));
       if (n == null || !n.has("offset") || !n.has("first_seq") || !n.has("last_seq")) {
         return null;
       }
@@ -614,19 +901,20 @@ final class LocalFsBackend implements StorageBackend {
     }
     Keys.requireValidKey(key);
     return locked(key, "delete", () -> {
+      forgetLog(key);
       Path file = pathOf(key, false);
-      BasicFileAttributes a = attrs(file);
+      BasicFileAttributes a = io.attrs(file);
       boolean existed = a != null && !a.isDirectory();
       // The log first: a ~base left behind by a crash only keeps old seqs from being reused.
       if (existed) {
-        Files.delete(file);
+        io.delete(file);
       }
-      boolean side = Files.deleteIfExists(sibling(file, BATCH))
-          | Files.deleteIfExists(sibling(file, BASE));
-      if (existed || side) {
-        Durable.fsyncDir(file.getParent());
+      boolean batch = io.delete(sibling(file, BATCH));
+      boolean emptyLog = io.delete(sibling(file, BASE)); // a log a trim emptied
+      if (existed || batch || emptyLog) {
+        io.syncDir(file.getParent());
       }
-      return existed;
+      return existed || emptyLog;
     });
   }
 
@@ -641,11 +929,11 @@ final class LocalFsBackend implements StorageBackend {
       Path trash = dir.resolveSibling(dir.getFileName() + TRASH
           + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
       try {
-        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        io.rename(dir, trash);
       } catch (NoSuchFileException e) {
         return false; // deleted concurrently
       }
-      Durable.fsyncDir(dir.getParent());
+      io.syncDir(dir.getParent());
       boolean existed = hasKey(trash);
       deleteTree(trash);
       return existed;
@@ -662,77 +950,79 @@ final class LocalFsBackend implements StorageBackend {
         return List.of();
       }
       TreeSet<String> names = new TreeSet<>();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-        for (Path p : ds) {
-          String name = keyName(p.getFileName().toString());
-          if (name == null) {
-            continue;
-          }
-          BasicFileAttributes pa = attrs(p);
-          if (pa != null && (pa.isRegularFile() || pa.isDirectory() && hasKey(p))) {
-            names.add(name);
-          }
-        }
+      List<Path> entries;
+      try {
+        entries = io.list(dir);
       } catch (NoSuchFileException e) {
         return List.of();
+      }
+      for (Path p : entries) {
+        String name = keyName(p.getFileName().toString());
+        if (name == null) {
+          continue;
+        }
+        BasicFileAttributes pa = io.attrs(p);
+        if (pa != null && (pa.isRegularFile() || pa.isDirectory() && hasKey(p))) {
+          names.add(name);
+        }
       }
       return List.copyOf(names);
     });
   }
 
   /**
-   * The key segment a directory entry stands for ({@code x}, {@code x~f} and {@code x~d} all
-   * stand for {@code x}), or null for an internal file.
+   * The key segment a directory entry stands for ({@code x}, {@code x~f}, {@code x~d} and
+   * {@code x~base} all stand for {@code x}), or null for an internal file.
    */
   static String keyName(String entry) {
-    String name = entry.endsWith(AS_FILE) || entry.endsWith(AS_DIR)
-        ? entry.substring(0, entry.length() - 2) : entry;
+    // A log that a trim emptied is only its ~base file: it still exists, with no records.
+    String e = entry.endsWith(BASE) ? entry.substring(0, entry.length() - BASE.length()) : entry;
+    String name = e.endsWith(AS_FILE) || e.endsWith(AS_DIR) ? e.substring(0, e.length() - 2) : e;
     return NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..") ? name : null;
   }
 
   /** Whether a directory holds a blob or log at any depth (empty directories do not count). */
-  private static boolean hasKey(Path dir) throws IOException {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        if (keyName(p.getFileName().toString()) == null) {
-          continue;
-        }
-        BasicFileAttributes a = attrs(p);
-        if (a != null && (a.isRegularFile() || a.isDirectory() && hasKey(p))) {
-          return true;
-        }
-      }
+  private boolean hasKey(Path dir) throws IOException {
+    List<Path> entries;
+    try {
+      entries = io.list(dir);
     } catch (NoSuchFileException e) {
       return false;
+    }
+    for (Path p : entries) {
+      if (keyName(p.getFileName().toString()) == null) {
+        continue;
+      }
+      BasicFileAttributes a = io.attrs(p);
+      if (a != null && (a.isRegularFile() || a.isDirectory() && hasKey(p))) {
+        return true;
+      }
     }
     return false;
   }
 
-  private static void deleteTree(Path top) throws IOException {
-    Files.walkFileTree(top, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(f);
-        return FileVisitResult.CONTINUE;
+  /** Removes a tree that is already out of sight (renamed to {@code ~deleted-}). */
+  private void deleteTree(Path top) throws IOException {
+    BasicFileAttributes a = io.attrs(top);
+    if (a == null) {
+      return; // removed concurrently
+    }
+    if (a.isDirectory()) {
+      List<Path> entries;
+      try {
+        entries = io.list(top);
+      } catch (NoSuchFileException e) {
+        return;
       }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
+      for (Path p : entries) {
+        deleteTree(p);
       }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null && !(e instanceof NoSuchFileException)) {
-          throw e;
-        }
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    }
+    try {
+      io.delete(top);
+    } catch (java.nio.file.DirectoryNotEmptyException e) {
+      deleteTree(top); // another process is removing it too and was between two steps
+    }
   }
 
   /** Removes temp files and half-deleted trees that a crash left behind. */
@@ -744,7 +1034,7 @@ final class LocalFsBackend implements StorageBackend {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
         String name = d.equals(root) ? "" : d.getFileName().toString();
-        if (name.equals(StripedLocks.DIR)) {
+        if (name.equals(KeyLocks.DIR)) {
           return FileVisitResult.SKIP_SUBTREE;
         }
         if (name.contains(TRASH)) {
@@ -772,11 +1062,11 @@ final class LocalFsBackend implements StorageBackend {
       deleteTree(d);
     }
     for (Path tmp : temps) {
-      String name = tmp.getFileName().toString();
-      String owner = keyOf(tmp.resolveSibling(name.substring(0, name.indexOf(Durable.TMP))));
-      // Under the owner's lock, a temp file cannot belong to a write still in progress.
-      try (StripedLocks.Held h = locks.lock(owner)) {
-        if (Files.deleteIfExists(tmp)) {
+      // Under the owner's lock, a temp file cannot belong to a write still in progress. The
+      // owner is the key the file belongs to: messages.jsonl~base~tmp-x is written under the
+      // lock of the log messages.jsonl, like every other side file of that log.
+      try (KeyLocks.Held h = locks.lock(ownerKey(tmp))) {
+        if (io.delete(tmp)) {
           LOG.info("removed {} left by an interrupted write", tmp);
         }
       }
@@ -791,6 +1081,10 @@ final class LocalFsBackend implements StorageBackend {
       synchronized (this) {
         if (!closed) {
           closed = true;
+          for (LogState st : logs.values()) {
+            dropView(st);
+          }
+          logs.clear();
           locks.release();
         }
       }
@@ -806,12 +1100,11 @@ final class LocalFsBackend implements StorageBackend {
     return file.resolveSibling(file.getFileName() + suffix);
   }
 
-  private static BasicFileAttributes attrs(Path p) throws IOException {
-    try {
-      return Files.readAttributes(p, BasicFileAttributes.class);
-    } catch (NoSuchFileException e) {
-      return null;
-    }
+  /** The key whose lock guards an internal file: its name up to the first {@code ~}. */
+  String ownerKey(Path internal) {
+    String name = internal.getFileName().toString();
+    int tilde = name.indexOf('~');
+    return keyOf(internal.resolveSibling(tilde < 0 ? name : name.substring(0, tilde)));
   }
 
   /** The key a path under the root stands for (suffixes {@code ~f}, {@code ~d} removed). */
@@ -876,7 +1169,7 @@ final class LocalFsBackend implements StorageBackend {
     Path d = dir.resolve(seg);
     Path alt = dir.resolve(seg + AS_DIR);
     for (int attempt = 0; ; attempt++) {
-      BasicFileAttributes a = attrs(d);
+      BasicFileAttributes a = io.attrs(d);
       if (a != null && a.isDirectory()) {
         return d;
       }
@@ -891,14 +1184,14 @@ final class LocalFsBackend implements StorageBackend {
         checkInsideRoot(seg, dir);
       }
       try {
-        Files.createDirectory(make);
-      } catch (java.nio.file.FileAlreadyExistsException e) {
+        io.mkdir(make);
+      } catch (FileAlreadyExistsException e) {
         if (attempt < 3) {
           continue; // another writer made the name meanwhile: look again
         }
         throw e;
       }
-      Durable.fsyncDir(dir);
+      io.syncDir(dir);
       return make;
     }
   }
@@ -937,7 +1230,7 @@ final class LocalFsBackend implements StorageBackend {
   @SuppressWarnings("try")
   private <T> T locked(String key, String what, IoOp<T> op) {
     return run(key, what, () -> {
-      try (StripedLocks.Held h = locks.lock(key)) {
+      try (KeyLocks.Held h = locks.lock(key)) {
         return op.run();
       }
     });

@@ -126,4 +126,40 @@ class CrossProcessTest {
       child.destroyForcibly();
     }
   }
+
+  /**
+   * Two JVMs, each with many threads appending to the same few logs. With blocking record locks
+   * the kernel's per-process deadlock detection refused some lock requests with EDEADLK
+   * ("Resource deadlock avoided") whenever each process held one log's lock while waiting for
+   * another's; no append may fail, whatever the number of threads and processes.
+   */
+  @Test
+  void twoMultiThreadedJvmsOnOneRootNeverFailAnAppend() throws Exception {
+    int logs = 4;
+    int threads = 8;
+    int n = 150;
+    Process child = startWorker("threads", root.toString(), Integer.toString(logs), "child",
+        Integer.toString(n), Integer.toString(threads));
+    try (StorageBackend b = LocalFsStorageProvider.forDirectory(root)) {
+      go(child);
+      List<Throwable> failures = AppendWorker.appendFromThreads(b, logs, "parent", n, threads);
+      awaitSuccess(child);
+      assertEquals(List.of(), failures, "no append of this JVM failed");
+
+      Set<String> seen = new HashSet<>();
+      for (int l = 0; l < logs; l++) {
+        LogSlice s = b.read("sessions/s" + l + "/messages.jsonl", 1);
+        long expectSeq = 1;
+        for (LogRecord r : s.records()) {
+          assertEquals(expectSeq++, r.seq(), "seqs are gap-free");
+          JsonNode rec = JSON.readTree(r.data());
+          assertTrue(seen.add(rec.get("w").asText() + "/" + rec.get("i").asInt()),
+              "stored once: " + new String(r.data(), UTF_8));
+        }
+      }
+      assertEquals(2 * threads * n, seen.size(), "every append is stored");
+    } finally {
+      child.destroyForcibly();
+    }
+  }
 }

@@ -25,7 +25,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,6 +90,22 @@ class LocalFsBackendTest {
           .sorted()
           .collect(Collectors.toList());
     }
+  }
+
+  /** Every file under the root but the lock files: path -> modification time and content. */
+  Map<String, String> snapshot() throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String rel = root.relativize(p).toString();
+        if (rel.startsWith(KeyLocks.DIR)) {
+          continue;
+        }
+        out.put(rel, Files.getLastModifiedTime(p) + " "
+            + (Files.isRegularFile(p) ? Files.readString(p) : "<dir>"));
+      }
+    }
+    return out;
   }
 
   @Nested
@@ -259,7 +277,10 @@ class LocalFsBackendTest {
       assertEquals(List.of(2L, 3L), seqs(b.read(LOG, 1)));
       b.trim(LOG, 1); // idempotent
       b.trim(LOG, 99);
-      assertEquals(0, Files.size(file(LOG)), "messages.jsonl is cleared");
+      assertFalse(Files.exists(file(LOG)), "messages.jsonl is removed");
+      assertEquals("{\"base_seq\":3}\n",
+          Files.readString(file(LOG).resolveSibling("messages.jsonl" + LocalFsBackend.BASE)));
+      assertEquals(List.of("messages.jsonl"), b.list("sessions/s1/"), "the empty log exists");
       StorageBackend again = reopen();
       LogSlice s = again.read(LOG, 1);
       assertTrue(s.records().isEmpty());
@@ -310,13 +331,16 @@ class LocalFsBackendTest {
     void tornTailIsSetAsideAndTheNextAppendReusesItsSeq() throws IOException {
       b.append(LOG, 1, List.of(rec(1, "a"), rec(2, "b")));
       Files.writeString(file(LOG), "{\"seq\":3,\"te", StandardOpenOption.APPEND);
+      Map<String, String> before = snapshot();
       LogSlice s = reopen().read(LOG, 1);
       assertEquals(List.of(1L, 2L), seqs(s));
       assertEquals(2, s.lastSeq());
+      assertEquals(new LogSlice(List.of(), 2), b.read(LOG, 3), "the tail-only answer");
+      assertEquals(before, snapshot(), "a read writes nothing: the writer sets the tail aside");
+      b.append(LOG, 3, List.of(rec(3, "c")));
       List<String> q = siblings(LOG, LocalFsBackend.TORN);
       assertEquals(1, q.size(), "the torn bytes are kept, not deleted");
       assertEquals("{\"seq\":3,\"te", Files.readString(file(LOG).resolveSibling(q.get(0))));
-      b.append(LOG, 3, List.of(rec(3, "c")));
       assertEquals(List.of(1L, 2L, 3L), seqs(b.read(LOG, 1)));
       assertEquals(List.of("messages.jsonl"), b.list("sessions/s1/"));
     }
@@ -334,7 +358,8 @@ class LocalFsBackendTest {
     @Test
     void corruptMiddleLineNamesFileAndLineAndChangesNothing() throws IOException {
       Files.createDirectories(file(LOG).getParent());
-      String content = "{\"seq\":1}\n{\"seq\":2,broken\n{\"seq\":3}\n{\"seq\":4,\"x\":";
+      // A line without core's {"seq":N, prefix is parsed in full wherever it is.
+      String content = "{\"seq\":1}\n{\"text\":2,broken\n{\"seq\":3}\n{\"seq\":4,\"x\":";
       Files.writeString(file(LOG), content);
       CorruptStorageException e =
           assertThrows(CorruptStorageException.class, () -> b.read(LOG, 1));
@@ -354,12 +379,15 @@ class LocalFsBackendTest {
           "{\"offset\":" + size + ",\"first_seq\":2,\"last_seq\":4}\n");
       Files.write(file(LOG), (new String(rec(2, "b"), UTF_8) + "\n").getBytes(UTF_8),
           StandardOpenOption.APPEND);
+      Map<String, String> before = snapshot();
       LogSlice s = reopen().read(LOG, 1);
       assertEquals(List.of(1L), seqs(s));
       assertEquals(1, s.lastSeq());
+      assertEquals(new LogSlice(List.of(), 1), b.read(LOG, 2), "the tail-only answer");
+      assertEquals(before, snapshot(), "a read writes nothing");
+      b.append(LOG, 2, List.of(rec(2, "b2"), rec(3, "c")));
       assertFalse(Files.exists(file(LOG).resolveSibling("messages.jsonl" + LocalFsBackend.BATCH)));
       assertEquals(1, siblings(LOG, LocalFsBackend.TORN).size());
-      b.append(LOG, 2, List.of(rec(2, "b2"), rec(3, "c")));
       assertEquals(List.of(1L, 2L, 3L), seqs(b.read(LOG, 1)));
     }
 

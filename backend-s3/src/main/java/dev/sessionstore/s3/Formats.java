@@ -2,6 +2,7 @@ package dev.sessionstore.s3;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sessionstore.spi.CorruptStorageException;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /** The byte formats of the objects the S3 backend writes for a log. */
@@ -26,22 +28,106 @@ final class Formats {
   }
 
   /**
-   * The log's trim point object.
+   * One object the manifest names as holding live records: a segment, or a batch object that
+   * straddled a trim.
+   *
+   * @param name the object's name inside the log's directory
+   */
+  record Part(String name, long first, long last, String etag) {}
+
+  /**
+   * The log's manifest, object {@code trim} (the "trim point"): the one object that trims and
+   * compactions replace with a conditional PUT. Its fields only ever grow.
    *
    * @param through every seq at or below this is trimmed
-   * @param lastSeq the log's high-water mark when the trim point was written (>= through)
-   * @param keep the batch that straddles {@code through} (first <= through < last), kept because
-   *     it still holds live records, or null
-   * @param tail the log's last batch when the trim point was written, or null
-   * @param etag the trim object's own ETag (null when there is no trim object)
+   * @param base the records {@code through+1..base} are in {@code parts}; batch objects whose
+   *     first seq is at or below {@code base} are consumed and may be deleted, but only after a
+   *     manifest saying so is durable
+   * @param lastSeq the log's high-water mark as its writer saw it ({@code >= base})
+   * @param parts contiguous objects covering {@code through+1..base} (the first may start lower)
+   * @param recentFrom every batch consumed (base raised past it) whose first seq is at or above
+   *     this is listed in {@code recent}
+   * @param recent the last batches consumed, oldest first
+   * @param version 0 when there is no manifest object, then 1, 2, ... per write
+   * @param etag the manifest object's own ETag (null when there is none)
    */
-  record TrimPoint(
+  record Manifest(
       long through,
+      long base,
       long lastSeq,
-      @Nullable BatchRef keep,
-      @Nullable BatchRef tail,
+      List<Part> parts,
+      long recentFrom,
+      List<BatchRef> recent,
+      long version,
       @Nullable String etag) {
-    static final TrimPoint NONE = new TrimPoint(0, 0, null, null, null);
+    static final Manifest NONE = new Manifest(0, 0, 0, List.of(), 1, List.of(), 0, null);
+
+    boolean exists() {
+      return etag != null;
+    }
+
+    /** Whether this manifest names batch {@code first} with this ETag as consumed or a part. */
+    boolean records(long first, String batchEtag) {
+      for (BatchRef r : recent) {
+        if (r.is(first, batchEtag)) {
+          return true;
+        }
+      }
+      String name = batchName(first);
+      for (Part p : parts) {
+        if (p.name().equals(name) && sameEtag(p.etag(), batchEtag)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Nullable Part partCovering(long seq) {
+      for (Part p : parts) {
+        if (p.first() <= seq && seq <= p.last()) {
+          return p;
+        }
+      }
+      return null;
+    }
+
+    boolean references(String name) {
+      for (Part p : parts) {
+        if (p.name().equals(name)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  static final int SEQ_WIDTH = 19;
+  static final String SEGMENT_PREFIX = "seg-";
+
+  /** A batch object's name: its first seq in 19 digits, so lexical order is numeric order. */
+  static String batchName(long first) {
+    String digits = Long.toString(first);
+    return "0".repeat(SEQ_WIDTH - digits.length()) + digits;
+  }
+
+  /** The first seq a batch object name stands for, or -1 if the name is not a batch's. */
+  static long batchFirst(String name) {
+    if (name.length() != SEQ_WIDTH) {
+      return -1;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+    }
+    return Long.parseLong(name);
+  }
+
+  /** A fresh segment name: its seq range, then a random tag so that no two writes share one. */
+  static String segmentName(long first, long last) {
+    return SEGMENT_PREFIX + batchName(first) + "-" + batchName(last) + "-"
+        + UUID.randomUUID().toString().substring(0, 8);
   }
 
   /** A parsed batch object. */
@@ -51,7 +137,7 @@ final class Formats {
     return a != null && b != null && strip(a).equals(strip(b));
   }
 
-  private static String strip(String etag) {
+  static String strip(String etag) {
     String e = etag.startsWith("W/") ? etag.substring(2) : etag;
     return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")
         ? e.substring(1, e.length() - 1)
@@ -144,12 +230,23 @@ final class Formats {
     return out;
   }
 
-  static byte[] encodeTrim(TrimPoint t) {
+  static byte[] encodeManifest(Manifest m) {
     ObjectNode n = JSON.createObjectNode();
-    n.put("through", t.through());
-    n.put("lastSeq", t.lastSeq());
-    ref(n, "keep", t.keep());
-    ref(n, "tail", t.tail());
+    n.put("version", m.version());
+    n.put("through", m.through());
+    n.put("base", m.base());
+    n.put("lastSeq", m.lastSeq());
+    ArrayNode parts = n.putArray("parts");
+    for (Part p : m.parts()) {
+      parts.addObject().put("name", p.name()).put("first", p.first()).put("last", p.last())
+          .put("etag", strip(p.etag()));
+    }
+    n.put("recentFrom", m.recentFrom());
+    ArrayNode recent = n.putArray("recent");
+    for (BatchRef r : m.recent()) {
+      recent.addArray().add(r.first()).add(strip(r.etag()));
+    }
+    n.put("id", UUID.randomUUID().toString()); // unique content, so a unique ETag
     try {
       return JSON.writeValueAsBytes(n);
     } catch (IOException e) {
@@ -157,32 +254,45 @@ final class Formats {
     }
   }
 
-  private static void ref(ObjectNode n, String name, @Nullable BatchRef r) {
-    if (r == null) {
-      n.putNull(name);
-    } else {
-      n.putObject(name).put("first", r.first()).put("etag", r.etag());
-    }
-  }
-
-  static TrimPoint decodeTrim(String objectKey, byte[] body, String etag) {
+  static Manifest decodeManifest(String objectKey, byte[] body, String etag) {
     try {
       JsonNode n = JSON.readTree(body);
+      long version = n.get("version").asLong(-1);
       long through = n.get("through").asLong(-1);
+      long base = n.get("base").asLong(-1);
       long lastSeq = n.get("lastSeq").asLong(-1);
-      if (through < 0 || lastSeq < through) {
-        throw new IllegalArgumentException("through " + through + ", lastSeq " + lastSeq);
+      long recentFrom = n.get("recentFrom").asLong(-1);
+      if (version < 1 || through < 0 || base < through || lastSeq < base || recentFrom < 1) {
+        throw new IllegalArgumentException("version " + version + ", through " + through
+            + ", base " + base + ", lastSeq " + lastSeq + ", recentFrom " + recentFrom);
       }
-      return new TrimPoint(through, lastSeq, ref(n.get("keep")), ref(n.get("tail")), etag);
+      List<Part> parts = new ArrayList<>();
+      long next = through + 1;
+      for (JsonNode p : n.get("parts")) {
+        Part part = new Part(p.get("name").asText(), p.get("first").asLong(),
+            p.get("last").asLong(), p.get("etag").asText());
+        boolean fits = parts.isEmpty()
+            ? part.first() <= next && next <= part.last()
+            : part.first() == next;
+        if (!fits || part.last() > base) {
+          throw new IllegalArgumentException("part " + part + " does not continue at " + next);
+        }
+        parts.add(part);
+        next = part.last() + 1;
+      }
+      if (next != base + 1 && !(parts.isEmpty() && base == through)) {
+        throw new IllegalArgumentException("parts end at " + (next - 1) + ", base is " + base);
+      }
+      List<BatchRef> recent = new ArrayList<>();
+      for (JsonNode r : n.get("recent")) {
+        recent.add(new BatchRef(r.get(0).asLong(), r.get(1).asText()));
+      }
+      return new Manifest(through, base, lastSeq, List.copyOf(parts), recentFrom,
+          List.copyOf(recent), version, etag);
     } catch (IOException | RuntimeException e) {
-      throw new CorruptStorageException("trim point object '" + objectKey + "' is unreadable", e);
+      throw new CorruptStorageException(
+          "log manifest object '" + objectKey + "' is unreadable (written by an older"
+              + " sessionstore, or damaged): " + e.getMessage(), e);
     }
-  }
-
-  private static @Nullable BatchRef ref(@Nullable JsonNode n) {
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    return new BatchRef(n.get("first").asLong(), n.get("etag").asText());
   }
 }

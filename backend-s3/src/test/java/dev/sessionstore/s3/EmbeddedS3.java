@@ -2,6 +2,7 @@ package dev.sessionstore.s3;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import org.gaul.s3proxy.AuthenticationType;
@@ -12,6 +13,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -40,6 +42,8 @@ final class EmbeddedS3 implements AutoCloseable {
         .blobStore(new AtomicPreconditionsBlobStore(context.getBlobStore()))
         .endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(auth, ACCESS_KEY, SECRET_KEY)
+        // s3proxy 3.0.0 refuses the x-amz-checksum-crc32 header the SDK puts on DeleteObjects
+        .ignoreUnknownHeaders(true)
         .build();
     proxy.start(); // Jetty's start() returns once the connector is bound
     if (!"STARTED".equals(proxy.getState())) {
@@ -93,7 +97,7 @@ final class EmbeddedS3 implements AutoCloseable {
     return client(endpoint);
   }
 
-  static S3Client client(URI endpoint) {
+  static S3Client client(URI endpoint, ExecutionInterceptor... interceptors) {
     return S3Client.builder()
         .httpClientBuilder(Apache5HttpClient.builder())
         .endpointOverride(endpoint)
@@ -104,6 +108,7 @@ final class EmbeddedS3 implements AutoCloseable {
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         .serviceConfiguration(c -> c.expectContinueEnabled(false))
+        .overrideConfiguration(o -> List.of(interceptors).forEach(o::addExecutionInterceptor))
         .build();
   }
 

@@ -1,110 +1,381 @@
 package dev.sessionstore.s3;
 
-import dev.sessionstore.spi.LogSlice;
+import dev.sessionstore.Message;
+import dev.sessionstore.Session;
+import dev.sessionstore.SessionStore;
 import dev.sessionstore.spi.StorageBackend;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
- * Append latency/throughput and load time of the S3 backend against embedded s3proxy. Not a
- * test; run it with the command in README.md. Each size N gets a fresh log filled by one
- * writer with N single-record appends (as core appends one message at a time), every append
- * timed; then a cold backend instance loads the whole log (N batch objects), three times.
+ * The S3 backend against the server's floor and against the design a user would pick instead,
+ * on embedded s3proxy. Not a test; run it with the command in README.md.
  *
- * <p>Arguments: {@code [filesystem|transient] [N ...]}, default {@code filesystem 10 1000 10000}.
+ * <ul>
+ *   <li><b>floor</b>: a bare unconditional PUT of a 256-byte object;
+ *   <li><b>sessionstore</b>: {@code Session.append} of one message on a warm store (the
+ *       backend's conditional PUT of a batch object plus one read of the manifest);
+ *   <li><b>one object per session</b>: the whole session in one JSONL object, an append being
+ *       a GET and a PUT with {@code If-Match} of the object plus the new line.
+ * </ul>
+ *
+ * <p>Appends run in interleaved rounds (floor, ours, peer; the order rotates every round) so
+ * that the load of a shared machine hits all three alike; each round appends {@code perRound}
+ * messages to a fresh session. Then: a cold open of a session with {@code live} messages, and a
+ * commit keeping 20 at 1,000 live messages, for both designs. Every request is counted.
+ *
+ * <p>Arguments: {@code [filesystem|transient] [rounds] [perRound] [live]}, default {@code
+ * filesystem 5 200 10000}.
  */
 public final class S3Benchmark {
   private S3Benchmark() {}
 
   public static void main(String[] args) throws Exception {
     String store = args.length > 0 ? args[0] : "filesystem";
-    long[] sizes = args.length > 1
-        ? Arrays.stream(args, 1, args.length).mapToLong(Long::parseLong).toArray()
-        : new long[] {10, 1_000, 10_000};
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int perRound = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+    int live = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
     Path dir = Files.createTempDirectory("s3bench");
     try (EmbeddedS3 server = store.equals("transient")
         ? EmbeddedS3.inMemory() : EmbeddedS3.filesystem(dir)) {
-      String bucket = server.newBucket();
-      System.out.printf(Locale.ROOT, "s3proxy %s store, %d cores%n", store,
-          Runtime.getRuntime().availableProcessors());
-      run(server, bucket, 300, false); // warm-up: JIT and connections, not reported
-      baseline(server, bucket);
-      System.out.println("| messages | append p50 ms | append p99 ms | appends/s | load ms (cold, best of 3) |");
-      System.out.println("|---:|---:|---:|---:|---:|");
-      for (long n : sizes) {
-        run(server, bucket, n, true);
-      }
+      new Run(server, server.newBucket()).all(store, rounds, perRound, live);
     }
   }
 
-  /** The server's own floor: plain PUTs and GETs of one small object each, same client setup. */
-  private static void baseline(EmbeddedS3 server, String bucket) {
-    int n = 500;
-    byte[] body = new byte[256];
-    Arrays.fill(body, (byte) 'x');
-    long[] puts = new long[n];
-    long[] gets = new long[n];
-    try (S3Client c = server.client()) {
-      for (int i = 0; i < n; i++) {
-        String key = "baseline/" + i;
-        long t0 = System.nanoTime();
-        c.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
-        puts[i] = System.nanoTime() - t0;
-        t0 = System.nanoTime();
-        c.getObjectAsBytes(b -> b.bucket(bucket).key(key));
-        gets[i] = System.nanoTime() - t0;
-      }
+  private static final class Run {
+    final EmbeddedS3 server;
+    final String bucket;
+    final RequestLog calls = new RequestLog();
+    final S3Client client;
+    long oursPath;
+    long oursBackground;
+
+    Run(EmbeddedS3 server, String bucket) {
+      this.server = server;
+      this.bucket = bucket;
+      this.client = EmbeddedS3.client(server.endpoint(), calls);
     }
-    Arrays.sort(puts);
-    Arrays.sort(gets);
-    System.out.printf(Locale.ROOT, "baseline, %d plain 256-byte objects: PUT p50 %.1f ms,"
-        + " GET p50 %.1f ms%n", n, pct(puts, 0.50) / 1e6, pct(gets, 0.50) / 1e6);
+
+    StorageBackend backend(String prefix) {
+      return S3Storage.builder().client(client).bucket(bucket).prefix(prefix).build();
+    }
+
+    void all(String store, int rounds, int perRound, int live) throws Exception {
+      System.out.printf(Locale.ROOT, "s3proxy %s store, %d cores, %d rounds x %d appends%n",
+          store, Runtime.getRuntime().availableProcessors(), rounds, perRound);
+      // warm-up: JIT and connections, not reported
+      appendsOurs(300);
+      appendsPeer(100);
+      appendsFloor(300);
+      List<long[]> floor = new ArrayList<>();
+      List<long[]> ours = new ArrayList<>();
+      List<long[]> peer = new ArrayList<>();
+      long[] requests = new long[3];
+      oursPath = 0;
+      oursBackground = 0;
+      for (int r = 0; r < rounds; r++) {
+        long[][] t = interleaved(perRound, requests);
+        floor.add(t[0]);
+        ours.add(t[1]);
+        peer.add(t[2]);
+      }
+      long n = (long) rounds * perRound;
+      double f50 = p50(floor);
+      System.out.println();
+      System.out.println("| append (one message) | p50 ms | p99 ms | x bare PUT | requests/op |");
+      System.out.println("|---|---:|---:|---:|---:|");
+      row("bare PUT (floor)", floor, f50, requests[0], n);
+      row("sessionstore (requests: on the append's path)", ours, f50, oursPath, n);
+      row("one object per session (GET + PUT If-Match)", peer, f50, requests[2], n);
+      System.out.printf(Locale.ROOT, "sessionstore: %.2f requests per append including the"
+          + " background compactions%n%n", (double) (oursPath + oursBackground) / n);
+      coldOpen(live);
+      commit(1_000);
+    }
+
+    /**
+     * One round: a fresh session for each design, then {@code n} steps of one bare PUT, one
+     * append of ours and one append of the peer, in an order that rotates every step.
+     */
+    long[][] interleaved(int n, long[] requests) {
+      long[][] t = new long[3][n];
+      byte[] body = new byte[256];
+      Arrays.fill(body, (byte) 'x');
+      String floorPrefix = "floor-" + UUID.randomUUID() + "/";
+      OneObjectPerSession peer = new OneObjectPerSession(client, bucket,
+          "peer-" + UUID.randomUUID() + "/bench.jsonl");
+      try (SessionStore s = SessionStore.builder().backend(backend("ours-" + UUID.randomUUID()))
+          .build()) {
+        Session session = s.session("bench");
+        int oursMark = calls.size();
+        for (int i = 0; i < n; i++) {
+          Message m = message(i);
+          for (int k = 0; k < 3; k++) {
+            int which = (i + k) % 3;
+            int mark = calls.size();
+            long t0 = System.nanoTime();
+            switch (which) {
+              case 0 -> {
+                String key = floorPrefix + i;
+                client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
+              }
+              case 1 -> session.append(m);
+              default -> peer.append(line(m));
+            }
+            t[which][i] = System.nanoTime() - t0;
+            int sent = calls.since(mark).size();
+            requests[which] += sent;
+            if (which == 1) {
+              oursPath += sent;
+            }
+          }
+        }
+        ((S3Backend) s.backend()).awaitCompactions();
+        oursBackground += calls.allSince(oursMark).stream()
+            .filter(c -> c.thread().startsWith("sessionstore-s3-")).count();
+      }
+      return t;
+    }
+
+    long[] appendsFloor(int n) {
+      byte[] body = new byte[256];
+      Arrays.fill(body, (byte) 'x');
+      String prefix = "floor-" + UUID.randomUUID() + "/";
+      long[] t = new long[n];
+      for (int i = 0; i < n; i++) {
+        String key = prefix + i;
+        long t0 = System.nanoTime();
+        client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
+        t[i] = System.nanoTime() - t0;
+      }
+      return t;
+    }
+
+    long[] appendsOurs(int n) {
+      long[] t = new long[n];
+      try (SessionStore s = SessionStore.builder().backend(backend("ours-" + UUID.randomUUID()))
+          .build()) {
+        Session session = s.session("bench");
+        int mark = calls.size();
+        for (int i = 0; i < n; i++) {
+          Message m = message(i);
+          long t0 = System.nanoTime();
+          session.append(m);
+          t[i] = System.nanoTime() - t0;
+        }
+        oursPath += calls.since(mark).size();
+        ((S3Backend) s.backend()).awaitCompactions();
+        oursBackground += calls.allSince(mark).size() - calls.since(mark).size();
+      }
+      return t;
+    }
+
+    long[] appendsPeer(int n) {
+      OneObjectPerSession peer = new OneObjectPerSession(client, bucket,
+          "peer-" + UUID.randomUUID() + "/bench.jsonl");
+      long[] t = new long[n];
+      for (int i = 0; i < n; i++) {
+        byte[] line = line(message(i));
+        long t0 = System.nanoTime();
+        peer.append(line);
+        t[i] = System.nanoTime() - t0;
+      }
+      return t;
+    }
+
+    void coldOpen(int live) {
+      String prefix = "cold-" + UUID.randomUUID();
+      OneObjectPerSession peer = new OneObjectPerSession(client, bucket, prefix + "-peer.jsonl");
+      try (SessionStore s = SessionStore.builder().backend(backend(prefix)).build()) {
+        Session session = s.session("bench");
+        List<byte[]> lines = new ArrayList<>();
+        for (int i = 0; i < live; i++) {
+          Message m = message(i);
+          session.append(m);
+          lines.add(line(m));
+        }
+        peer.fill(lines); // the same content; its appends are timed above
+        ((S3Backend) s.backend()).awaitCompactions();
+      }
+      long best = Long.MAX_VALUE;
+      int requests = 0;
+      String breakdown = "";
+      for (int round = 0; round < 3; round++) {
+        try (SessionStore s = SessionStore.builder().backend(backend(prefix)).build()) {
+          int mark = calls.size();
+          long t0 = System.nanoTime();
+          int n = s.session("bench").messages().size();
+          best = Math.min(best, System.nanoTime() - t0);
+          requests = calls.allSince(mark).size();
+          breakdown = breakdown(calls.allSince(mark));
+          if (n != live) {
+            throw new IllegalStateException("read back " + n + " of " + live);
+          }
+        }
+      }
+      long peerBest = Long.MAX_VALUE;
+      for (int round = 0; round < 3; round++) {
+        long t0 = System.nanoTime();
+        peer.read();
+        peerBest = Math.min(peerBest, System.nanoTime() - t0);
+      }
+      System.out.printf(Locale.ROOT, "| cold open, %,d live messages | ms (best of 3) | requests |%n"
+          + "|---|---:|---:|%n| sessionstore | %.0f | %d |%n"
+          + "| one object per session | %.0f | 1 |%n%nsessionstore cold open: %s%n%n", live,
+          best / 1e6, requests, peerBest / 1e6, breakdown);
+    }
+
+    void commit(int live) {
+      String prefix = "commit-" + UUID.randomUUID();
+      OneObjectPerSession peer = new OneObjectPerSession(client, bucket, prefix + "-peer.jsonl");
+      long warmMs;
+      int warmRequests;
+      int background;
+      String warmBreakdown;
+      try (SessionStore s = SessionStore.builder().backend(backend(prefix)).build()) {
+        Session session = s.session("bench");
+        List<byte[]> lines = new ArrayList<>();
+        for (int i = 0; i < live; i++) {
+          Message m = message(i);
+          session.append(m);
+          lines.add(line(m));
+        }
+        peer.fill(lines);
+        ((S3Backend) s.backend()).awaitCompactions();
+        int mark = calls.size();
+        long t0 = System.nanoTime();
+        session.commit(20);
+        warmMs = (System.nanoTime() - t0) / 1_000_000;
+        warmRequests = calls.since(mark).size();
+        ((S3Backend) s.backend()).awaitCompactions();
+        background = calls.allSince(mark).size() - warmRequests;
+        warmBreakdown = breakdown(calls.allSince(mark));
+      }
+      int mark = calls.size();
+      long t0 = System.nanoTime();
+      peer.commit(20);
+      long peerMs = (System.nanoTime() - t0) / 1_000_000;
+      int peerRequests = calls.allSince(mark).size();
+      System.out.printf(Locale.ROOT, "| commit(keep 20) at %,d live messages | ms | requests |%n"
+          + "|---|---:|---:|%n| sessionstore, warm store | %d | %d (+%d in the background) |%n"
+          + "| one object per session | %d | %d |%n%nsessionstore commit: %s%n", live, warmMs,
+          warmRequests, background, peerMs, peerRequests, warmBreakdown);
+    }
   }
 
-  private static void run(EmbeddedS3 server, String bucket, long n, boolean report) {
-    String uri = server.uri(bucket, "bench-" + n + "-" + System.nanoTime());
-    String log = "sessions/bench/messages.jsonl";
-    long[] nanos = new long[(int) n];
-    long start = System.nanoTime();
-    try (StorageBackend writer = S3Storage.open(uri)) {
-      for (int i = 0; i < n; i++) {
-        byte[] rec = ("{\"seq\":" + (i + 1) + ",\"id\":\"msg_" + i + "\",\"role\":\"user\","
-            + "\"parts\":[{\"type\":\"text\",\"text\":\"message number " + i + " of the benchmark"
-            + " session, about as long as a short chat turn\"}],\"created_at\":"
-            + "\"2026-01-01T00:00:00Z\"}").getBytes(StandardCharsets.UTF_8);
-        long t0 = System.nanoTime();
-        writer.append(log, i + 1, List.of(rec));
-        nanos[i] = System.nanoTime() - t0;
-      }
+  /** The design a user would write instead: the whole session in one object, CAS on its ETag. */
+  static final class OneObjectPerSession {
+    private final S3Client client;
+    private final String bucket;
+    private final String key;
+
+    OneObjectPerSession(S3Client client, String bucket, String key) {
+      this.client = client;
+      this.bucket = bucket;
+      this.key = key;
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long best = Long.MAX_VALUE;
-    for (int round = 0; round < 3; round++) {
-      try (StorageBackend reader = S3Storage.open(uri)) {
-        long t0 = System.nanoTime();
-        LogSlice s = reader.read(log, 1);
-        best = Math.min(best, System.nanoTime() - t0);
-        if (s.records().size() != n || s.lastSeq() != n) {
-          throw new IllegalStateException("read back " + s.records().size() + " of " + n);
+
+    void append(byte[] line) {
+      while (true) {
+        byte[] current = new byte[0];
+        String etag = null;
+        try {
+          ResponseBytes<GetObjectResponse> r =
+              client.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+          current = r.asByteArray();
+          etag = r.response().eTag();
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+          // a new session
+        }
+        byte[] next = Arrays.copyOf(current, current.length + line.length + 1);
+        System.arraycopy(line, 0, next, current.length, line.length);
+        next[next.length - 1] = '\n';
+        String expected = etag;
+        try {
+          client.putObject(b -> {
+            b.bucket(bucket).key(key);
+            if (expected == null) {
+              b.ifNoneMatch("*");
+            } else {
+              b.ifMatch(expected);
+            }
+          }, RequestBody.fromBytes(next));
+          return;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+          if (e.statusCode() != 412 && e.statusCode() != 409) {
+            throw e;
+          }
         }
       }
     }
-    if (!report) {
-      return;
+
+    void fill(List<byte[]> lines) {
+      StringBuilder sb = new StringBuilder();
+      for (byte[] l : lines) {
+        sb.append(new String(l, StandardCharsets.UTF_8)).append('\n');
+      }
+      client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(sb.toString()));
     }
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    System.out.printf(Locale.ROOT, "| %,d | %.1f | %.1f | %.0f | %.0f |%n", n,
-        pct(sorted, 0.50) / 1e6, pct(sorted, 0.99) / 1e6, n / seconds, best / 1e6);
+
+    byte[] read() {
+      return client.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+    }
+
+    /** Archives all but the newest {@code keep} lines, then rewrites the object with those. */
+    void commit(int keep) {
+      ResponseBytes<GetObjectResponse> r = client.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+      String[] lines = r.asUtf8String().split("\n");
+      int cut = Math.max(0, lines.length - keep);
+      String archived = String.join("\n", Arrays.copyOfRange(lines, 0, cut)) + "\n";
+      String kept = String.join("\n", Arrays.copyOfRange(lines, cut, lines.length)) + "\n";
+      client.putObject(b -> b.bucket(bucket).key(key + ".archive-1").ifNoneMatch("*"),
+          RequestBody.fromString(archived));
+      client.putObject(b -> b.bucket(bucket).key(key).ifMatch(r.response().eTag()),
+          RequestBody.fromString(kept));
+    }
   }
 
-  private static long pct(long[] sorted, double p) {
+  /** E.g. {@code GetObject .meta.json!blob, ListObjectsV2 , ...} in order. */
+  static String breakdown(List<RequestLog.Call> calls) {
+    return calls.stream().map(RequestLog.Call::toString)
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  static Message message(int i) {
+    return Message.user("message number " + i + " of the benchmark session, about as long as a"
+        + " short chat turn");
+  }
+
+  static byte[] line(Message m) {
+    return ("{\"id\":\"" + m.id() + "\",\"role\":\"user\",\"text\":\"" + m.text() + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  static void row(String name, List<long[]> rounds, double floor50, long requests, long n) {
+    double p50 = p50(rounds);
+    long[] all = rounds.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+    double p99 = pct(all, 0.99) / 1e6;
+    System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f |%n", name, p50, p99,
+        p50 / floor50, (double) requests / n);
+  }
+
+  /** The median over all samples of all rounds, in ms. */
+  static double p50(List<long[]> rounds) {
+    long[] all = rounds.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+    return pct(all, 0.50) / 1e6;
+  }
+
+  static long pct(long[] sorted, double p) {
     int i = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
     return sorted[Math.max(0, i)];
   }

@@ -1,6 +1,7 @@
 package dev.sessionstore.cli;
 
 import dev.sessionstore.CommitResult;
+import dev.sessionstore.CommitPolicy;
 import dev.sessionstore.SessionLayout;
 import dev.sessionstore.SessionStore;
 import java.io.PrintWriter;
@@ -26,6 +27,10 @@ final class CommitCommand implements Callable<Integer> {
       description = "How many of the newest live messages stay live.")
   int keep;
 
+  @Option(names = "--turns", description = "--keep counts turns (a user message and all that"
+      + " answers it), not messages. Either way a tool call stays with its results.")
+  boolean turns;
+
   @Option(names = "--summary", paramLabel = "<text>",
       description = "Summary stored with the archive (the model's context starts with it).")
   String summary;
@@ -38,10 +43,12 @@ final class CommitCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (SessionStore s = store.open(Healed.printer(spec))) {
       var session = Sessions.open(spec, s, this.session, false);
-      CommitResult r = summary == null ? session.commit(keep) : session.commit(keep, summary);
+      CommitPolicy policy = turns ? CommitPolicy.keepTurns(keep) : CommitPolicy.keepNewest(keep);
+      CommitResult r = session.commit(policy, summary == null ? null : archived -> summary);
       if (!r.archived()) {
         out.println("nothing to commit: " + r.retainedCount() + " live message"
-            + (r.retainedCount() == 1 ? "" : "s") + ", keeping " + keep);
+            + (r.retainedCount() == 1 ? "" : "s") + ", keeping " + keep
+            + (turns ? " turn" + (keep == 1 ? "" : "s") : ""));
       } else {
         out.printf("%s: archived %d message%s (seq %d-%d), %d kept live%n",
             SessionLayout.archiveName(r.archiveNumber()), r.archivedCount(),

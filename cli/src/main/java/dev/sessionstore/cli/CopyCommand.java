@@ -194,10 +194,12 @@ final class CopyCommand implements Callable<Integer> {
 
   private static boolean archiveKey(String key, String file) {
     String[] p = key.split("/");
-    return p.length == 5 && (p[0] + "/").equals(SessionLayout.SESSIONS)
-        && SessionLayout.history(p[1]).equals(p[0] + "/" + p[1] + "/" + p[2] + "/")
-        && SessionLayout.archiveNumber(p[3]).isPresent()
-        && key.equals(SessionLayout.history(p[1]) + p[3] + "/" + file);
+    if (p.length != 5 || !(p[0] + "/").equals(SessionLayout.SESSIONS)) {
+      return false;
+    }
+    String history = SessionLayout.idOfKey(p[1]).map(SessionLayout::history).orElse(null);
+    return history != null && history.equals(p[0] + "/" + p[1] + "/" + p[2] + "/")
+        && SessionLayout.archiveNumber(p[3]).isPresent() && key.equals(history + p[3] + "/" + file);
   }
 
   static String logKey(String id) {

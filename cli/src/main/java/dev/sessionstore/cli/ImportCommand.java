@@ -15,9 +15,11 @@ import picocli.CommandLine.Spec;
 /** Converts sessions written by OpenViking, once, so that this library can write to them. */
 @Command(name = "import", mixinStandardHelpOptions = true,
     description = {
-      "Converts sessions in OpenViking's format (no seqs) so that this library can write to",
-      "them: heals a lost clear as OpenViking would (by message id), records each archive's",
-      "message count and summary (from .overview.md), then switches the meta in one write.",
+      "Converts OpenViking sessions so that this library can write to them.",
+      "",
+      "A session in OpenViking's format has no seqs. The import heals a lost clear as",
+      "OpenViking would (by message id), records each archive's message count and",
+      "summary (from .overview.md), then switches the meta in one write.",
       "One-way: afterwards OpenViking must not write to the session directory again.",
       "Sessions already in this library's format are left alone.",
       "Exit codes: 0 all imported (or nothing to do); 1 a session failed; 2 bad arguments."

@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       CommitCommand.class,
       ShowCommand.class,
       ListCommand.class,
+      ExpireCommand.class,
       CheckCommand.class,
       ImportCommand.class,
       CopyCommand.class,

@@ -9,6 +9,7 @@ import dev.sessionstore.ArchiveInfo;
 import dev.sessionstore.Message;
 import dev.sessionstore.Part;
 import dev.sessionstore.Session;
+import dev.sessionstore.SessionInfo;
 import dev.sessionstore.SessionMeta;
 import dev.sessionstore.SessionStore;
 import java.io.PrintWriter;
@@ -57,8 +58,19 @@ final class ShowCommand implements Callable<Integer> {
       SessionMeta meta = sess.meta();
       List<ArchiveInfo> archives = sess.archives();
       List<Message> live = sess.messages();
+      SessionInfo info = s.info(session).orElse(null);
       if (json) {
-        out.println(JSON.writeValueAsString(toJson(sess, meta, archives, live)));
+        ObjectNode doc = toJson(sess, meta, archives, live);
+        if (info != null) {
+          ObjectNode i = doc.putObject("info");
+          ObjectNode md = i.putObject("metadata");
+          new java.util.TreeMap<>(info.metadata()).forEach(md::put);
+          i.put("expires_at", info.expiresAt() == null ? null : info.expiresAt().toString());
+          i.put("ttl_seconds", info.timeToLive() == null ? null : info.timeToLive().getSeconds());
+          i.put("extend_on_activity", info.extendOnActivity());
+          i.put("version", info.version());
+        }
+        out.println(JSON.writeValueAsString(doc));
         return 0;
       }
       out.println("session " + session);
@@ -67,6 +79,12 @@ final class ShowCommand implements Callable<Integer> {
       if (meta.createdAt() != null) {
         out.println("  created " + meta.createdAt()
             + (meta.updatedAt() == null ? "" : ", updated " + meta.updatedAt()));
+      }
+      if (info != null) {
+        out.println("  expires: " + (info.expiresAt() == null ? "never" : info.expiresAt()
+            + " (time to live " + info.timeToLive()
+            + (info.extendOnActivity() ? ", extended on activity)" : ")")));
+        out.println("  metadata: " + (info.metadata().isEmpty() ? "none" : metadataLine(info)));
       }
       out.println("archives:" + (archives.isEmpty() ? " none" : ""));
       for (ArchiveInfo a : archives) {
@@ -112,6 +130,14 @@ final class ShowCommand implements Callable<Integer> {
     ArrayNode l = root.putArray("live");
     live.forEach(x -> l.add(message(x)));
     return root;
+  }
+
+  /** Metadata as {@code key=value} pairs in key order. */
+  static String metadataLine(SessionInfo info) {
+    StringBuilder b = new StringBuilder();
+    new java.util.TreeMap<>(info.metadata()).forEach((k, v) ->
+        b.append(b.length() == 0 ? "" : " ").append(k).append('=').append(v));
+    return b.toString();
   }
 
   /** A message as the store keeps it: seq, id, role, parts, created_at, then other fields. */

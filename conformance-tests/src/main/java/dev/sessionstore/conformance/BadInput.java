@@ -29,9 +29,9 @@ interface BadInput extends KitGroup {
     StorageBackend b = fresh();
     FaultInjectingBackend f = FaultInjectingBackend.wrap(b);
     try (SessionStore store = SessionChecks.store(f)) {
-      for (String bad : List.of("", ".", "..", "../x", "a/b", "/", "a\u0000b", "a\nb", "a\tb",
-          "a\u007fb", "\u0001", "a b", "x".repeat(129), "\u00e9t\u00e9", "\u4e2d\u6587",
-          "a\ud83d\ude00", "sessions/x", "a%2Fb", "a\\b", "a:b", "*")) {
+      // any other text of 1-95 UTF-8 bytes is a valid id (stored under an encoded key)
+      for (String bad : List.of("", "a\u0000b", "a\nb", "a\tb", "a\u007fb", "\u0001",
+          "\u0085", "x".repeat(129), "\u00e9".repeat(48), "a\ud83d", "\ude00b")) {
         String shown = KitSupport.printable(bad);
         List<Function<String, ?>> ops = List.of(
             store::session, store::existingSession, store::exists, store::delete, store::check);

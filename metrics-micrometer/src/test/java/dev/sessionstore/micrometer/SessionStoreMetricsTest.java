@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.sessionstore.ContentionException;
 import dev.sessionstore.Message;
 import dev.sessionstore.Session;
+import dev.sessionstore.SessionLayout;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.conformance.ForwardingBackend;
 import dev.sessionstore.mem.MemoryStorageProvider;
@@ -89,7 +90,7 @@ class SessionStoreMetricsTest {
       plain.session("s").append(Message.user("a"));
     }
     // An archive without marker holding a message that is not live: reconcile must keep it.
-    mem.put("sessions/s/history/archive_001/messages.jsonl", ("{\"seq\":7,\"id\":\"msg_x\","
+    mem.put(SessionLayout.archiveMessages("s", 1), ("{\"seq\":7,\"id\":\"msg_x\","
         + "\"role\":\"user\",\"parts\":[],\"created_at\":\"t\"}\n")
         .getBytes(java.nio.charset.StandardCharsets.UTF_8), Precondition.absent());
     try (SessionStore store = store(MemoryStorageProvider.sharing(mem), 100)) {

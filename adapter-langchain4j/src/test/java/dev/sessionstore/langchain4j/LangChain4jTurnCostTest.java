@@ -1,0 +1,110 @@
+package dev.sessionstore.langchain4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.memory.chat.MessageWindowChatMemory;
+import dev.langchain4j.service.AiServices;
+import dev.langchain4j.store.memory.chat.ChatMemoryStore;
+import dev.sessionstore.SessionStore;
+import dev.sessionstore.langchain4j.CountingBackend.Op;
+import dev.sessionstore.langchain4j.LangChain4jMemoryContract.Assistant;
+import dev.sessionstore.langchain4j.LangChain4jMemoryContract.EchoModel;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Storage calls per {@code AiServices} turn (window of 10 on {@code file:}, so every update
+ * evicts and commits), counted below the store: they must not grow with the history. Turns
+ * 91-100 may cost no more than turns 11-20, and a turn stays within a fixed number of calls.
+ */
+class LangChain4jTurnCostTest {
+  /**
+   * Most storage calls a steady-state turn may take: 4 window reads of 2 calls (newer archive?
+   * log tail), 2 updates of the same read, an append and a commit of 7.
+   */
+  private static final long MAX_CALLS_PER_TURN = 28;
+
+  @TempDir Path dir;
+
+  @Test
+  void storageCallsPerTurnDoNotGrowWithTheHistory() {
+    CountingBackend counting = new CountingBackend(SessionStore.open(dir.toUri().toString()).backend());
+    AtomicLong reads = new AtomicLong();
+    AtomicLong updates = new AtomicLong();
+    Map<Op, Long> early;
+    Map<Op, Long> late;
+    try (SessionStore sessions = SessionStore.builder().backend(counting).build();
+        SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().store(sessions).build()) {
+      ChatMemoryStore counted = new ChatMemoryStore() { // what LangChain4j asks of the store
+        @Override
+        public List<ChatMessage> getMessages(Object memoryId) {
+          reads.incrementAndGet();
+          return store.getMessages(memoryId);
+        }
+
+        @Override
+        public void updateMessages(Object memoryId, List<ChatMessage> messages) {
+          updates.incrementAndGet();
+          store.updateMessages(memoryId, messages);
+        }
+
+        @Override
+        public void deleteMessages(Object memoryId) {
+          store.deleteMessages(memoryId);
+        }
+      };
+      Assistant assistant = AiServices.builder(Assistant.class)
+          .chatModel(new EchoModel())
+          .chatMemoryProvider(id -> MessageWindowChatMemory.builder()
+              .id(id).maxMessages(10).chatMemoryStore(counted).build())
+          .build();
+      early = turns(assistant, counting, 1, 10, 20);
+      long readsBefore = reads.get();
+      long updatesBefore = updates.get();
+      late = turns(assistant, counting, 21, 90, 100);
+      System.out.printf("LangChain4j AiServices turn on file:, window 10: %.1f window reads and %.1f"
+          + " updates per turn%n", (reads.get() - readsBefore) / 80.0, (updates.get() - updatesBefore) / 80.0);
+      assertEquals(200, store.history("chat").size() - 1, "every message stored once (and the system message)");
+    }
+    System.out.printf("%-8s %12s %12s%n", "call", "turns 11-20", "turns 91-100");
+    for (Op op : Op.values()) {
+      System.out.printf("%-8s %12.1f %12.1f%n", op, early.get(op) / 10.0, late.get(op) / 10.0);
+    }
+    System.out.printf("%-8s %12.1f %12.1f%n", "total", total(early) / 10.0, total(late) / 10.0);
+    for (Op op : Op.values()) {
+      assertTrue(late.get(op) <= early.get(op),
+          op + " calls grew with the history: " + early.get(op) + " -> " + late.get(op) + " per 10 turns");
+    }
+    assertEquals(0, late.get(Op.LIST), "a kept session handle needs no existence check");
+    assertTrue(total(late) <= 10 * MAX_CALLS_PER_TURN, "calls per 10 turns: " + total(late));
+  }
+
+  /** Runs turns {@code first..last}; returns the calls made by turns after {@code countFrom}. */
+  private static Map<Op, Long> turns(Assistant assistant, CountingBackend counting, int first,
+      int countFrom, int last) {
+    Map<Op, Long> before = null;
+    for (int turn = first; turn <= last; turn++) {
+      if (turn == countFrom + 1) {
+        before = counting.counts();
+      }
+      assertEquals("reply to question " + turn, assistant.chat("chat", "question " + turn));
+    }
+    Map<Op, Long> after = counting.counts();
+    Map<Op, Long> diff = new EnumMap<>(Op.class);
+    for (Op op : Op.values()) {
+      diff.put(op, after.get(op) - before.get(op));
+    }
+    return diff;
+  }
+
+  private static long total(Map<Op, Long> counts) {
+    return counts.values().stream().mapToLong(Long::longValue).sum();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.sessionstore.s3;
+
+import dev.sessionstore.s3.Formats.Batch;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Records of batch and segment objects this instance wrote or read, keyed by object key and
+ * ETag. An object never changes under one ETag, so an entry is never stale; it only saves a GET.
+ * Least recently used entries go first once the bytes held pass the budget.
+ */
+final class RecordCache {
+  private final long budget;
+  private final LinkedHashMap<String, Batch> entries = new LinkedHashMap<>(64, 0.75f, true);
+  private long bytes;
+
+  RecordCache(long budget) {
+    this.budget = budget;
+  }
+
+  synchronized @Nullable Batch get(String key, String etag) {
+    return entries.get(id(key, etag));
+  }
+
+  synchronized void put(String key, String etag, Batch batch) {
+    long size = size(batch);
+    if (size > budget / 4) {
+      return; // one huge object would flush everything else
+    }
+    Batch old = entries.put(id(key, etag), batch);
+    bytes += size - (old == null ? 0 : size(old));
+    Iterator<Map.Entry<String, Batch>> it = entries.entrySet().iterator();
+    while (bytes > budget && it.hasNext()) {
+      bytes -= size(it.next().getValue());
+      it.remove();
+    }
+  }
+
+  private static String id(String key, String etag) {
+    return key + "|" + Formats.strip(etag);
+  }
+
+  private static long size(Batch b) {
+    long n = 64;
+    for (byte[] r : b.records()) {
+      n += r.length + 16;
+    }
+    return n;
+  }
+}
