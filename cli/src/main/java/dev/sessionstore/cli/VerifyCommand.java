@@ -1,34 +1,19 @@
 package dev.sessionstore.cli;
 
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectNestedClass;
-
-import dev.sessionstore.conformance.ConformanceKit;
+import dev.sessionstore.conformance.KitReport;
+import dev.sessionstore.conformance.KitRunner;
 import dev.sessionstore.spi.StorageBackend;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.platform.engine.DiscoverySelector;
-import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.engine.support.descriptor.ClassSource;
-import org.junit.platform.engine.support.descriptor.MethodSource;
-import org.junit.platform.launcher.Launcher;
-import org.junit.platform.launcher.LauncherDiscoveryRequest;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
-import org.junit.platform.launcher.TestPlan;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,6 +54,13 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     String uri = store.uri();
+    List<String> known = KitRunner.groups(VerifyKit.class);
+    for (String g : groups) {
+      if (!known.contains(g)) {
+        throw new ParameterException(spec.commandLine(), "--group " + g
+            + ": no such group; groups: " + String.join(", ", known));
+      }
+    }
     String run = Long.toString(System.currentTimeMillis(), 36);
     VerifyKit.freshUri = freshUris(uri, run);
     try (StorageBackend probe = VerifyKit.open(VerifyKit.freshUri.apply(0))) {
@@ -83,40 +75,11 @@ final class VerifyCommand implements Callable<Integer> {
         + " against the conformance kit ...");
     Results results;
     try {
-      results = launch(selectors());
+      results = launch();
     } finally {
       cleanUp(uri, run);
     }
     return results.report(out);
-  }
-
-  private List<DiscoverySelector> selectors() {
-    if (groups.isEmpty()) {
-      return List.of(selectClass(VerifyKit.class));
-    }
-    List<DiscoverySelector> out = new ArrayList<>();
-    for (String g : groups) {
-      Class<?> nested;
-      try {
-        nested = Class.forName(ConformanceKit.class.getName() + "$" + g);
-      } catch (ClassNotFoundException e) {
-        throw new ParameterException(spec.commandLine(), "--group " + g + ": no such group; groups: "
-            + groupNames());
-      }
-      out.add(selectNestedClass(List.of(VerifyKit.class), nested));
-    }
-    return out;
-  }
-
-  private static List<String> groupNames() {
-    List<String> names = new ArrayList<>();
-    for (Class<?> c : ConformanceKit.class.getDeclaredClasses()) {
-      if (c.isAnnotationPresent(org.junit.jupiter.api.Nested.class)) {
-        names.add(c.getSimpleName());
-      }
-    }
-    names.sort(null);
-    return names;
   }
 
   /** The n-th fresh, empty sub-store of the store the user named, by scheme. */
@@ -185,146 +148,90 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  private Results launch(List<DiscoverySelector> selectors) {
-    LauncherDiscoveryRequest request =
-        LauncherDiscoveryRequestBuilder.request().selectors(selectors).build();
-    Launcher launcher = LauncherFactory.create();
-    TestPlan plan = launcher.discover(request);
-    int rules = (int) plan.countTestIdentifiers(TestIdentifier::isTest);
-    PrintWriter out = spec.commandLine().getOut();
-    out.println("running " + rules + " rules; each group is reported when it finishes");
-    try (Progress bar = new Progress(out, spec.commandLine().getErr(), "rules", rules,
-        Progress.Mode.AUTO)) {
-      Results r = new Results(bar, verbose);
-      launcher.execute(plan, r);
-      return r;
+  private Results launch() {
+    Results r = new Results(spec.commandLine().getOut(), spec.commandLine().getErr(), verbose);
+    try (r) {
+      r.report = KitRunner.run(VerifyKit.class, groups, r);
     }
+    return r;
   }
 
-  /** Outcomes by group and rule; each group is printed as soon as it finishes. */
-  private static final class Results implements TestExecutionListener {
-    private final Progress bar;
+  /** Prints each group of the kit as soon as it finishes, and the verdict. */
+  private static final class Results implements KitRunner.Listener, AutoCloseable {
+    private final PrintWriter out;
+    private final PrintWriter err;
     private final boolean verbose;
-    private TestPlan plan;
-    private final Map<String, List<String[]>> byGroup = new LinkedHashMap<>();
-    private final List<String> errors = new ArrayList<>();
-    private int passed;
-    private int failed;
-    private int requiredFailed;
-    private int skipped;
+    private Progress bar;
+    private KitReport report;
 
-    Results(Progress bar, boolean verbose) {
-      this.bar = bar;
+    Results(PrintWriter out, PrintWriter err, boolean verbose) {
+      this.out = out;
+      this.err = err;
       this.verbose = verbose;
     }
 
     @Override
-    public void testPlanExecutionStarted(TestPlan testPlan) {
-      plan = testPlan;
+    public void planned(int rules) {
+      out.println("running " + rules + " rules; each group is reported when it finishes");
+      bar = new Progress(out, err, "rules", rules, Progress.Mode.AUTO);
     }
 
     @Override
-    public void executionStarted(TestIdentifier id) {
-      if (isGroup(id)) {
-        bar.stage("rules (" + id.getDisplayName() + ")");
-      }
-    }
-
-    @Override
-    public void executionSkipped(TestIdentifier id, String reason) {
-      if (id.isTest()) {
-        add(id, "SKIP", reason);
-        skipped++;
-        bar.step();
-      } else if (isGroup(id)) {
-        bar.println("skip  " + id.getDisplayName() + ": " + Main.oneLine(reason));
+    public void close() {
+      if (bar != null) {
+        bar.close();
       }
     }
 
     @Override
-    public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-      if (!id.isTest()) {
-        result.getThrowable().ifPresent(t -> errors.add(id.getDisplayName() + ": "
-            + Main.describe(t)));
-        if (isGroup(id)) {
-          printGroup(id.getDisplayName());
-        }
-        return;
-      }
-      switch (result.getStatus()) {
-        case SUCCESSFUL -> {
-          passed++;
-          add(id, "pass", "");
-        }
-        case ABORTED -> {
-          skipped++;
-          add(id, "SKIP", result.getThrowable().map(Throwable::getMessage).orElse("aborted"));
-        }
-        default -> {
-          failed++;
-          if (rule(id).startsWith("required_")) {
-            requiredFailed++;
-          }
-          add(id, "FAIL", result.getThrowable().map(Main::describe).orElse("failed"));
-        }
-      }
+    public void groupStarted(String group) {
+      bar.stage("rules (" + group + ")");
+    }
+
+    @Override
+    public void ruleFinished(KitReport.Outcome outcome) {
       bar.step();
     }
 
-    /** A group of the kit: one of its nested classes. */
-    private static boolean isGroup(TestIdentifier id) {
-      return id.isContainer() && id.getSource().filter(ClassSource.class::isInstance)
-          .map(s -> ((ClassSource) s).getJavaClass().getEnclosingClass() != null).orElse(false);
-    }
-
-    /** The nearest enclosing group (parameterized rules sit one level deeper). */
-    private String group(TestIdentifier id) {
-      for (TestIdentifier p = plan.getParent(id).orElse(null); p != null;
-          p = plan.getParent(p).orElse(null)) {
-        if (isGroup(p)) {
-          return p.getDisplayName();
-        }
-      }
-      return "?";
-    }
-
-    private void add(TestIdentifier id, String status, String detail) {
-      byGroup.computeIfAbsent(group(id), g -> new ArrayList<>())
-          .add(new String[] {status, rule(id), Main.oneLine(detail)});
-    }
-
-    private static String rule(TestIdentifier id) {
-      return id.getSource().filter(MethodSource.class::isInstance)
-          .map(s -> ((MethodSource) s).getMethodName()).orElse(id.getDisplayName());
-    }
-
-    private void printGroup(String group) {
-      List<String[]> rows = byGroup.getOrDefault(group, List.of());
-      long bad = rows.stream().filter(r -> r[0].equals("FAIL")).count();
-      long skip = rows.stream().filter(r -> r[0].equals("SKIP")).count();
+    @Override
+    public void groupFinished(String group, List<KitReport.Outcome> rows) {
+      long bad = rows.stream().filter(o -> o.status() == KitReport.Status.FAILED).count();
+      long skip = rows.stream().filter(o -> o.status() == KitReport.Status.SKIPPED).count();
       bar.println(String.format("%s  %s: %d rules, %d failed, %d skipped",
           bad > 0 ? "FAIL" : "ok  ", group, rows.size(), bad, skip));
-      for (String[] r : rows) {
-        if (verbose || !r[0].equals("pass")) {
-          bar.println("    " + r[0] + "  " + r[1] + (r[2].isEmpty() ? "" : ": " + r[2]));
+      for (KitReport.Outcome o : rows) {
+        if (verbose || o.status() != KitReport.Status.PASSED) {
+          String tag = switch (o.status()) {
+            case PASSED -> "pass";
+            case FAILED -> "FAIL";
+            case SKIPPED -> "SKIP";
+          };
+          String detail = o.failure() != null ? Main.describe(o.failure()) : o.detail();
+          bar.println("    " + tag + "  " + o.rule()
+              + (detail.isEmpty() ? "" : ": " + Main.oneLine(detail)));
         }
       }
     }
 
     int report(PrintWriter out) {
-      errors.forEach(e -> out.println("ERROR  " + e));
+      report.errors().forEach(e -> out.println("ERROR  " + e));
+      int passed = report.rules(KitReport.Status.PASSED).size();
+      int failed = report.rules(KitReport.Status.FAILED).size();
+      int skipped = report.rules(KitReport.Status.SKIPPED).size();
+      long requiredFailed = report.outcomes().stream()
+          .filter(o -> o.status() == KitReport.Status.FAILED && o.required()).count();
       int total = passed + failed + skipped;
       String skips = skipped == 0 ? "" : ", " + skipped + " skipped (optional rules for"
           + " capabilities the backend does not declare)";
-      if (failed == 0 && errors.isEmpty() && passed > 0) {
+      if (report.passed()) {
         out.println("verify: PASS, " + passed + " of " + total + " rules passed" + skips);
         return Main.OK;
       }
       out.println("verify: FAIL, " + failed + " of " + total + " rules failed ("
           + requiredFailed + " required: the backend breaks the contract; "
           + (failed - requiredFailed) + " optional: a declared capability does not hold), "
-          + passed + " passed" + skips + (errors.isEmpty() ? "" : ", " + errors.size()
-          + " errors"));
+          + passed + " passed" + skips + (report.errors().isEmpty() ? "" : ", "
+          + report.errors().size() + " errors"));
       return Main.PROBLEM;
     }
   }

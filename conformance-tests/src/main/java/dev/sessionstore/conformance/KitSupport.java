@@ -12,6 +12,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +28,16 @@ final class KitSupport {
 
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@code n} pseudo-random letters: a truncation or corruption anywhere shows. */
+  static String randomText(int n, long seed) {
+    java.util.Random r = new java.util.Random(seed);
+    char[] out = new char[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (char) ('a' + r.nextInt(26));
+    }
+    return new String(out);
   }
 
   static String utf8(byte[] b) {
@@ -120,6 +133,79 @@ final class KitSupport {
       b.append("...(").append(s.length()).append(" chars)");
     }
     return b.append("'").toString();
+  }
+
+  /** One thread's part in one round of {@link #raceInRounds}. */
+  interface RoundBody {
+    void run(int thread, int round) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} on {@code threads} threads in rounds, all threads released together at the
+   * start of each round by a spinning barrier: parked threads wake up too far apart to race a
+   * short check-then-act window, spinning ones do not. A round counts as a race when two threads
+   * ran it in parallel (on a busy machine many do not). Stops after {@code
+   * races} such rounds, when {@code seen} reports a violation, or after {@code millis}.
+   *
+   * @return how many rounds ran
+   */
+  static int raceInRounds(int threads, int races, long millis, BooleanSupplier seen,
+      RoundBody body) throws Exception {
+    int maxRounds = 100 * races;
+    long[][] starts = new long[threads][maxRounds];
+    long[][] ends = new long[threads][maxRounds];
+    AtomicInteger arrived = new AtomicInteger();
+    AtomicInteger lastRound = new AtomicInteger(maxRounds);
+    AtomicInteger raced = new AtomicInteger();
+    AtomicBoolean failed = new AtomicBoolean();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    runConcurrently(threads, t -> {
+      try {
+        for (int r = 0; ; r++) {
+          arrived.incrementAndGet();
+          while (arrived.get() < (r + 1) * threads) {
+            if (failed.get()) {
+              return;
+            }
+            Thread.onSpinWait();
+          }
+          if (r >= lastRound.get()) {
+            return;
+          }
+          starts[t][r] = System.nanoTime();
+          body.run(t, r);
+          ends[t][r] = System.nanoTime();
+          // every thread has finished round r - 1: thread 0 judges it
+          if (t == 0 && r > 0 && overlapped(starts, ends, r - 1)) {
+            raced.incrementAndGet();
+          }
+          if (raced.get() >= races || seen.getAsBoolean() || System.nanoTime() > deadline) {
+            lastRound.accumulateAndGet(r + 1, Math::min);
+          }
+        }
+      } catch (Exception | Error e) {
+        failed.set(true);
+        throw e;
+      }
+    });
+    return lastRound.get();
+  }
+
+  /**
+   * Whether two threads ran round {@code r} in parallel: they started within half the shorter
+   * body of each other, as threads on two cores do (one that merely preempted the other on a
+   * busy core starts much later).
+   */
+  private static boolean overlapped(long[][] starts, long[][] ends, int r) {
+    for (int i = 0; i < starts.length; i++) {
+      for (int j = i + 1; j < starts.length; j++) {
+        long shorter = Math.min(ends[i][r] - starts[i][r], ends[j][r] - starts[j][r]);
+        if (Math.abs(starts[i][r] - starts[j][r]) < shorter / 2) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The body of one of several threads, given its index. */

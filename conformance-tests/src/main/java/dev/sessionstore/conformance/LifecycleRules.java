@@ -39,13 +39,9 @@ import org.junit.jupiter.api.Test;
  * writes (metadata update, delete of an expired session). Everything goes through the SPI, so
  * every backend must pass these unchanged.
  */
-interface LifecycleRules {
+interface LifecycleRules extends KitGroup {
 
-  /** A new, empty backend, closed after the test. */
-  StorageBackend fresh();
 
-  /** A second instance over the storage of {@code backend}, or empty; closed after the test. */
-  Optional<StorageBackend> second(StorageBackend backend);
 
   /** A clock the rules move. */
   final class MovableClock extends Clock {

@@ -8,6 +8,7 @@ import dev.sessionstore.ArchiveInfo;
 import dev.sessionstore.HealReport;
 import dev.sessionstore.Message;
 import dev.sessionstore.Session;
+import dev.sessionstore.SessionLayout;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.spi.Blob;
 import dev.sessionstore.spi.LogRecord;
@@ -122,13 +123,13 @@ final class SessionChecks {
     // the heal is on storage, not only in memory
     long archivedThrough = v.archives().isEmpty() ? 0
         : v.archives().get(v.archives().size() - 1).lastSeq();
-    LogSlice raw = b.read("sessions/" + id + "/messages.jsonl", 1);
+    LogSlice raw = b.read(SessionLayout.log(id), 1);
     for (LogRecord r : raw.records()) {
       assertTrue(r.seq() > archivedThrough, shown + ": the live log still holds seq " + r.seq()
           + ", covered by an archive; the heal was not written");
     }
-    for (String name : b.list("sessions/" + id + "/history/")) {
-      assertTrue(b.get("sessions/" + id + "/history/" + name + "/.done").isPresent(),
+    for (String name : b.list(SessionLayout.history(id))) {
+      assertTrue(b.get(SessionLayout.history(id) + name + "/.done").isPresent(),
           shown + ": archive " + name + " is incomplete (no .done) after reconcile");
     }
     try (SessionStore again = store(b)) {
