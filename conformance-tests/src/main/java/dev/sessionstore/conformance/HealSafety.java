@@ -1,0 +1,283 @@
+package dev.sessionstore.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sessionstore.ArchiveInfo;
+import dev.sessionstore.CommitResult;
+import dev.sessionstore.HealReport;
+import dev.sessionstore.ImportRequiredException;
+import dev.sessionstore.Message;
+import dev.sessionstore.Session;
+import dev.sessionstore.SessionLayout;
+import dev.sessionstore.SessionNotFoundException;
+import dev.sessionstore.SessionStore;
+import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.StorageBackend;
+import dev.sessionstore.spi.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Heal safety: nothing acknowledged is dropped, duplicated or silently altered by a heal, a
+ * retry or a check — hostile interleavings (forced with a backend that pauses inside a call) and
+ * hand-made damage, on the backend under test.
+ */
+interface HealSafety extends KitGroup {
+  String ID = "heal-1";
+
+  private static SessionStore store(StorageBackend b) {
+    return SessionStore.builder().backend(new NonClosingBackend(b)).build();
+  }
+
+  /** Every message of the session, archived then live, as a fresh store reads it. */
+  private static List<String> history(StorageBackend b, String id) {
+    try (SessionStore s = store(b)) {
+      Session session = s.session(id);
+      List<String> out = new ArrayList<>();
+      for (ArchiveInfo a : session.archives()) {
+        out.addAll(SessionChecks.texts(session.archiveMessages(a.number())));
+      }
+      out.addAll(SessionChecks.texts(session.messages()));
+      return out;
+    }
+  }
+
+  /** Makes the next append reach storage and then fail, as a lost answer does. */
+  final class LosesNextAnswer extends ForwardingBackend {
+    volatile boolean armed;
+
+    LosesNextAnswer(StorageBackend b) {
+      super(b);
+    }
+
+    @Override
+    public void append(String log, long firstSeq, List<byte[]> records) {
+      super.append(log, firstSeq, records);
+      if (armed) {
+        armed = false;
+        throw new StorageException("connection reset after the append reached storage");
+      }
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Stops the first put whose key ends with {@code suffix}, after it reached storage. */
+  final class PausesAfterPut extends ForwardingBackend {
+    final CountDownLatch reached = new CountDownLatch(1);
+    final CountDownLatch resume = new CountDownLatch(1);
+    private final String suffix;
+    private final AtomicInteger hits = new AtomicInteger();
+
+    PausesAfterPut(StorageBackend b, String suffix) {
+      super(b);
+      this.suffix = suffix;
+    }
+
+    @Override
+    public String put(String key, byte[] value, Precondition precondition) {
+      String v = super.put(key, value, precondition);
+      if (key.endsWith(suffix) && hits.getAndIncrement() == 0) {
+        reached.countDown();
+        try {
+          assertTrue(resume.await(60, TimeUnit.SECONDS), "never resumed");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return v;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Counts writes, to show that a check writes nothing. */
+  final class CountsWrites extends ForwardingBackend {
+    final AtomicInteger writes = new AtomicInteger();
+
+    CountsWrites(StorageBackend b) {
+      super(b);
+    }
+
+    @Override
+    public String put(String key, byte[] value, Precondition precondition) {
+      writes.incrementAndGet();
+      return super.put(key, value, precondition);
+    }
+
+    @Override
+    public void append(String log, long firstSeq, List<byte[]> records) {
+      writes.incrementAndGet();
+      super.append(log, firstSeq, records);
+    }
+
+    @Override
+    public void trim(String log, long throughSeq) {
+      writes.incrementAndGet();
+      super.trim(log, throughSeq);
+    }
+
+    @Override
+    public boolean delete(String key) {
+      writes.incrementAndGet();
+      return super.delete(key);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  default void required_heal_aRetriedAppendIsNotStoredAgainAfterAnotherStoreCommittedIt() {
+    StorageBackend b = fresh();
+    LosesNextAnswer losing = new LosesNextAnswer(b);
+    try (SessionStore a = SessionStore.builder().backend(losing).build()) {
+      Session s = a.session(ID);
+      s.append(Message.user("m0"));
+      Message m1 = Message.user("m1");
+      losing.armed = true;
+      assertThrows(StorageException.class, () -> s.append(m1), "the answer was lost");
+      try (SessionStore other = store(b)) {
+        other.session(ID).commit(0); // m0 and m1 are archived
+      }
+      assertEquals(2, s.append(m1).seq(), "a retry must return the first copy's seq");
+    }
+    assertEquals(List.of("m0", "m1"), history(b, ID), "a retried message is stored once");
+  }
+
+  @Test
+  default void required_heal_aCommitsSummarySurvivesAReaderCompletingItsArchive()
+      throws Exception {
+    StorageBackend b = fresh();
+    try (SessionStore seed = store(b)) {
+      seed.session(ID).append(List.of(Message.user("a"), Message.user("b")));
+    }
+    PausesAfterPut pausing = new PausesAfterPut(b, "archive_001/messages.jsonl");
+    try (SessionStore committer = SessionStore.builder().backend(pausing).build()) {
+      Session s = committer.session(ID);
+      CompletableFuture<CommitResult> commit =
+          CompletableFuture.supplyAsync(() -> s.commit(0, "SUMMARY"));
+      assertTrue(pausing.reached.await(60, TimeUnit.SECONDS), "the commit never wrote its archive");
+      try (SessionStore reader = store(b)) {
+        assertEquals(List.of(), reader.session(ID).messages(),
+            "a reader completes an archive whose marker is missing");
+      } finally {
+        pausing.resume.countDown();
+      }
+      assertEquals(1, commit.get(60, TimeUnit.SECONDS).archiveNumber());
+    }
+    try (SessionStore fresh = store(b)) {
+      assertEquals("SUMMARY", fresh.session(ID).context().summary(),
+          "the committer's summary must survive the reader's roll-forward");
+    }
+    assertEquals(List.of("a", "b"), history(b, ID));
+  }
+
+  @Test
+  default void required_heal_aMarkerEditedUpwardDropsNothing() throws Exception {
+    StorageBackend b = fresh();
+    try (SessionStore s = store(b)) {
+      Session session = s.session(ID);
+      session.append(List.of(Message.user("a"), Message.user("b"), Message.user("c")));
+      session.commit(1);
+    }
+    String key = SessionLayout.marker(ID, 1);
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode marker = (ObjectNode) json.readTree(b.get(key).orElseThrow().value());
+    marker.put(SessionLayout.MarkerFields.LAST_SEQ, 3);
+    b.put(key, json.writeValueAsBytes(marker), Precondition.none());
+
+    List<HealReport> heals = new ArrayList<>();
+    try (SessionStore s = SessionStore.builder().backend(new NonClosingBackend(b))
+        .healListener(heals::add).build()) {
+      assertEquals(List.of("c"), SessionChecks.texts(s.session(ID).messages()),
+          "c is in no archive: it must stay live");
+    }
+    assertEquals(1, b.read(SessionLayout.log(ID), 1).records().size(), "c must not be trimmed");
+    assertFalse(heals.isEmpty() || heals.get(0).problems().isEmpty(),
+        "the damage must be reported: " + heals);
+    assertEquals(List.of(), heals.get(0).staleMessageIds());
+  }
+
+  @Test
+  default void required_heal_aStaleHandleFailsAfterAnotherStoreDeletedItsSession() {
+    StorageBackend b = fresh();
+    try (SessionStore a = store(b); SessionStore other = store(b)) {
+      Session stale = a.session(ID);
+      stale.append(Message.user("a"));
+      assertTrue(other.delete(ID));
+      assertThrows(SessionNotFoundException.class, () -> stale.append(Message.user("b")));
+      assertFalse(other.exists(ID), "a stale handle must not re-create a deleted session");
+      assertEquals(1, a.session(ID).append(Message.user("c")).seq(), "reopening starts anew");
+    }
+  }
+
+  @Test
+  default void required_check_findsAMissingMarkerWithoutWritingAndRepairRebuildsIt() {
+    StorageBackend b = fresh();
+    try (SessionStore s = store(b)) {
+      Session session = s.session(ID);
+      session.append(List.of(Message.user("a"), Message.user("b")));
+      session.commit(0);
+      session.append(List.of(Message.user("c"), Message.user("d")));
+      session.commit(0);
+    }
+    b.delete(SessionLayout.marker(ID, 1));
+    CountsWrites watching = new CountsWrites(b);
+    try (SessionStore s = SessionStore.builder().backend(watching).build()) {
+      HealReport found = s.check(ID);
+      assertFalse(found.problems().isEmpty(), "a deleted .done must be found: " + found);
+      assertEquals(0, watching.writes.get(), "check must write nothing");
+    }
+    try (SessionStore s = store(b)) {
+      assertTrue(s.repair(ID).clean(), "repair rebuilds the marker from the archive's messages");
+    }
+    assertEquals(List.of("a", "b", "c", "d"), history(b, ID));
+  }
+
+  @Test
+  default void required_heal_openVikingSessionIsJudgedByIdAndImportedExplicitly() {
+    StorageBackend b = fresh();
+    String id = "ov-1";
+    String root = SessionLayout.root(id);
+    b.put(root + ".meta.json", bytes("{\"session_id\":\"ov-1\",\"message_count\":1,"
+        + "\"commit_count\":1}"), Precondition.absent());
+    b.put(root + "history/archive_001/messages.jsonl", bytes(ov("A") + "\n" + ov("B") + "\n"),
+        Precondition.absent());
+    b.put(root + "history/archive_001/.done",
+        bytes("{\"starting_message_id\":\"msg_A\",\"ending_message_id\":\"msg_B\"}"),
+        Precondition.absent());
+    b.append(SessionLayout.log(id), 1, List.of(bytes(ov("A")), bytes(ov("B")), bytes(ov("C"))));
+    try (SessionStore s = store(b)) {
+      Session session = s.session(id);
+      assertEquals(List.of("C"), SessionChecks.texts(session.messages()),
+          "a lost clear in an OpenViking session is healed by message id");
+      assertThrows(ImportRequiredException.class, () -> session.append(Message.user("D")));
+      assertEquals(2, s.importSession(id).archivedMessages());
+      session.append(Message.user("D"));
+    }
+    assertEquals(List.of("A", "B", "C", "D"), history(b, id));
+  }
+
+  private static String ov(String id) {
+    return "{\"id\":\"msg_" + id + "\",\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\""
+        + id + "\"}],\"created_at\":\"2025-01-01T00:00:00Z\"}";
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
