@@ -49,6 +49,8 @@ final class Formats {
    *     this is listed in {@code recent}
    * @param recent the last batches consumed, oldest first
    * @param version 0 when there is no manifest object, then 1, 2, ... per write
+   * @param incarnation a random id chosen when the log's first manifest is written and kept by
+   *     every later one: a log deleted and started again gets a new one ("" when none)
    * @param etag the manifest object's own ETag (null when there is none)
    */
   record Manifest(
@@ -59,8 +61,9 @@ final class Formats {
       long recentFrom,
       List<BatchRef> recent,
       long version,
+      String incarnation,
       @Nullable String etag) {
-    static final Manifest NONE = new Manifest(0, 0, 0, List.of(), 1, List.of(), 0, null);
+    static final Manifest NONE = new Manifest(0, 0, 0, List.of(), 1, List.of(), 0, "", null);
 
     boolean exists() {
       return etag != null;
@@ -233,6 +236,7 @@ final class Formats {
   static byte[] encodeManifest(Manifest m) {
     ObjectNode n = JSON.createObjectNode();
     n.put("version", m.version());
+    n.put("incarnation", m.incarnation());
     n.put("through", m.through());
     n.put("base", m.base());
     n.put("lastSeq", m.lastSeq());
@@ -287,8 +291,12 @@ final class Formats {
       for (JsonNode r : n.get("recent")) {
         recent.add(new BatchRef(r.get(0).asLong(), r.get(1).asText()));
       }
+      String incarnation = n.get("incarnation").asText("");
+      if (incarnation.isEmpty()) {
+        throw new IllegalArgumentException("no incarnation");
+      }
       return new Manifest(through, base, lastSeq, List.copyOf(parts), recentFrom,
-          List.copyOf(recent), version, etag);
+          List.copyOf(recent), version, incarnation, etag);
     } catch (IOException | RuntimeException e) {
       throw new CorruptStorageException(
           "log manifest object '" + objectKey + "' is unreadable (written by an older"

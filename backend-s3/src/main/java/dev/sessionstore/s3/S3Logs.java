@@ -54,9 +54,9 @@ final class S3Logs {
   static final String LOG_SUFFIX = "!log/";
   static final String MANIFEST_NAME = "trim";
   static final String META_WRITE_ID = "write-id";
-  /** The manifest's base and version, also in its metadata so that a HEAD can check them. */
+  /** The manifest's base and incarnation, also in its metadata so that a HEAD can check them. */
   static final String META_BASE = "base";
-  static final String META_VERSION = "version";
+  static final String META_INCARNATION = "incarnation";
   /** How many consumed batches a manifest lists, for writers checking whether theirs was. */
   static final int RECENT = 64;
   private static final int MAX_ATTEMPTS = 10;
@@ -109,7 +109,8 @@ final class S3Logs {
     private boolean outdated;
 
     synchronized void observe(Manifest next) {
-      if (manifestKnown && next.version() < m.version()) {
+      if (manifestKnown && next.incarnation().equals(m.incarnation())
+          && next.version() < m.version()) {
         return;
       }
       m = next;
@@ -236,8 +237,8 @@ final class S3Logs {
           return;
         }
         long base = number(h.get().metadata().get(META_BASE));
-        long version = number(h.get().metadata().get(META_VERSION));
-        if (version >= before.version() && base >= 0 && base < f) {
+        String incarnation = h.get().metadata().get(META_INCARNATION);
+        if (before.incarnation().equals(incarnation) && base >= 0 && base < f) {
           view.markOutdated(); // fetched when it is needed: next append, trim or compaction
           return;
         }
@@ -246,7 +247,7 @@ final class S3Logs {
     if (after == null) {
       after = readManifest(log);
     }
-    if (!after.exists() || after.version() < before.version()) {
+    if (!after.exists() || (before.exists() && !after.incarnation().equals(before.incarnation()))) {
       confirmByScan(log, view, mine, etag); // written before manifests, deleted, or recreated
       return;
     }
@@ -700,7 +701,8 @@ final class S3Logs {
 
   /** Creates the first manifest of a log; null if one exists already. */
   private @Nullable Manifest createManifest(String log, long lastSeq) {
-    Manifest first = new Manifest(0, 0, lastSeq, List.of(), 1, List.of(), 1, null);
+    Manifest first = new Manifest(0, 0, lastSeq, List.of(), 1, List.of(), 1,
+        UUID.randomUUID().toString(), null);
     String etag = writeManifest(log, first, null);
     return etag == null ? null : withEtag(first, etag);
   }
@@ -709,8 +711,7 @@ final class S3Logs {
    * null); returns the new ETag, or null if it moved. */
   private @Nullable String writeManifest(String log, Manifest next, @Nullable String expectedEtag) {
     return s3.putConditional(manifestKey(log), Formats.encodeManifest(next), "application/json",
-        Map.of(META_BASE, Long.toString(next.base()), META_VERSION,
-            Long.toString(next.version())),
+        Map.of(META_BASE, Long.toString(next.base()), META_INCARNATION, next.incarnation()),
         expectedEtag, "write the manifest of log '" + log + "'");
   }
 
@@ -723,13 +724,15 @@ final class S3Logs {
       recent = new ArrayList<>(recent.subList(recent.size() - RECENT, recent.size()));
       recentFrom = recent.get(0).first();
     }
+    String incarnation = m.incarnation().isEmpty() ? UUID.randomUUID().toString()
+        : m.incarnation();
     return new Manifest(through, base, lastSeq, List.copyOf(parts), recentFrom,
-        List.copyOf(recent), m.version() + 1, null);
+        List.copyOf(recent), m.version() + 1, incarnation, null);
   }
 
   private static Manifest withEtag(Manifest m, String etag) {
     return new Manifest(m.through(), m.base(), m.lastSeq(), m.parts(), m.recentFrom(),
-        m.recent(), m.version(), etag);
+        m.recent(), m.version(), m.incarnation(), etag);
   }
 
   // ---------------------------------------------------------------- helpers

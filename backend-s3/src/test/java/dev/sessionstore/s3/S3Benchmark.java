@@ -29,9 +29,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  *       a GET and a PUT with {@code If-Match} of the object plus the new line.
  * </ul>
  *
- * <p>Appends run in interleaved rounds (floor, ours, peer; the order rotates every round) so
- * that the load of a shared machine hits all three alike; each round appends {@code perRound}
- * messages to a fresh session. Then: a cold open of a session with {@code live} messages, and a
+ * <p>Appends run interleaved step by step (floor, ours, peer, and the bare conditional PUT plus
+ * HEAD that our append sends; the order rotates every step) so that the load of a shared
+ * machine hits all of them alike; each round appends {@code perRound} messages to a fresh
+ * session. Then: a cold open of a session with {@code live} messages, and a
  * commit keeping 20 at 1,000 live messages, for both designs. Every request is counted.
  *
  * <p>Arguments: {@code [filesystem|transient] [rounds] [perRound] [live]}, default {@code
@@ -80,7 +81,8 @@ public final class S3Benchmark {
       List<long[]> floor = new ArrayList<>();
       List<long[]> ours = new ArrayList<>();
       List<long[]> peer = new ArrayList<>();
-      long[] requests = new long[3];
+      List<long[]> twoRequests = new ArrayList<>();
+      long[] requests = new long[4];
       oursPath = 0;
       oursBackground = 0;
       for (int r = 0; r < rounds; r++) {
@@ -88,6 +90,7 @@ public final class S3Benchmark {
         floor.add(t[0]);
         ours.add(t[1]);
         peer.add(t[2]);
+        twoRequests.add(t[3]);
       }
       long n = (long) rounds * perRound;
       double f50 = p50(floor);
@@ -97,6 +100,8 @@ public final class S3Benchmark {
       row("bare PUT (floor)", floor, f50, requests[0], n);
       row("sessionstore (requests: on the append's path)", ours, f50, oursPath, n);
       row("one object per session (GET + PUT If-Match)", peer, f50, requests[2], n);
+      row("PUT If-None-Match then HEAD, no library (the protocol's floor)", twoRequests, f50,
+          requests[3], n);
       System.out.printf(Locale.ROOT, "sessionstore: %.2f requests per append including the"
           + " background compactions%n%n", (double) (oursPath + oursBackground) / n);
       coldOpen(live);
@@ -108,7 +113,7 @@ public final class S3Benchmark {
      * append of ours and one append of the peer, in an order that rotates every step.
      */
     long[][] interleaved(int n, long[] requests) {
-      long[][] t = new long[3][n];
+      long[][] t = new long[4][n];
       byte[] body = new byte[256];
       Arrays.fill(body, (byte) 'x');
       String floorPrefix = "floor-" + UUID.randomUUID() + "/";
@@ -120,8 +125,8 @@ public final class S3Benchmark {
         int oursMark = calls.size();
         for (int i = 0; i < n; i++) {
           Message m = message(i);
-          for (int k = 0; k < 3; k++) {
-            int which = (i + k) % 3;
+          for (int k = 0; k < 4; k++) {
+            int which = (i + k) % 4;
             int mark = calls.size();
             long t0 = System.nanoTime();
             switch (which) {
@@ -130,7 +135,14 @@ public final class S3Benchmark {
                 client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body));
               }
               case 1 -> session.append(m);
-              default -> peer.append(line(m));
+              case 2 -> peer.append(line(m));
+              default -> {
+                // the protocol's two requests alone: a conditional PUT, then a HEAD
+                String key = floorPrefix + "log/" + Formats.batchName(i + 1);
+                client.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
+                    RequestBody.fromBytes(body));
+                client.headObject(b -> b.bucket(bucket).key(floorPrefix + "0"));
+              }
             }
             t[which][i] = System.nanoTime() - t0;
             int sent = calls.since(mark).size();

@@ -204,6 +204,29 @@ class S3LogTest {
     assertEquals(List.of(), calls.since(mark), "a repeated trim needs no request");
   }
 
+  @Test
+  void append_ofAWriterThatMissedTheLogsDeletionIsAConflict() {
+    S3Backend a = open(new RequestLog(), NO_COMPACTION);
+    S3Backend b = open(new RequestLog(), 2);
+    a.read(LOG, 1);
+    for (int i = 1; i <= 10; i++) {
+      a.append(LOG, i, List.of(rec("a" + i)));
+    }
+    assertTrue(b.delete(LOG));
+    for (int i = 1; i <= 6; i++) {
+      b.append(LOG, i, List.of(rec("b" + i)));
+    }
+    b.awaitCompactions(); // the new log's manifest has been replaced several times
+    // a still believes the log is at 10: its PUT of seq 11 succeeds, its check must not
+    assertThrows(ConflictException.class, () -> a.append(LOG, 11, List.of(rec("lost"))));
+    assertFalse(objects().contains(batch(11)), "the batch off the new chain was taken away");
+    LogSlice s = b.read(LOG, 1);
+    assertEquals(List.of("b1", "b2", "b3", "b4", "b5", "b6"), texts(s));
+    assertEquals(6, s.lastSeq());
+    a.append(LOG, 7, List.of(rec("a7")));
+    assertEquals(7, b.read(LOG, 1).lastSeq());
+  }
+
   // ------------------------------------------------------------------ races
 
   @Test
