@@ -114,6 +114,24 @@ class CheckTest {
   }
 
   @Test
+  void aSeqGapInTheLiveLogIsFound() {
+    freshStore().session("s").append(Message.user("f")); // live: e (5), f (6)
+    StorageBackend hidesSeqSix = new PausingBackend(TestStores.reopen(mem)) {
+      @Override
+      public dev.sessionstore.spi.LogSlice read(String log, long fromSeq) {
+        dev.sessionstore.spi.LogSlice all = super.read(log, fromSeq);
+        return new dev.sessionstore.spi.LogSlice(all.records().stream()
+            .filter(r -> r.seq() != 6).toList(), all.lastSeq());
+      }
+    };
+    mem.append(SessionLayout.log("s"), 7, List.of(utf8(
+        "{\"seq\":7,\"id\":\"msg_g\",\"role\":\"user\",\"parts\":[],\"created_at\":\"t\"}")));
+    HealReport r = TestStores.store(hidesSeqSix).check("s");
+    assertEquals(1, r.problems().size(), r.toString());
+    assertTrue(r.problems().get(0).contains("seq gap, 5 is followed by 7"), r.problems().get(0));
+  }
+
+  @Test
   void aLostClearIsReportedByCheckAndHealedByRepair() {
     Session s = freshStore().session("s");
     TestStores.store(new FaultyBackend(TestStores.reopen(mem))

@@ -20,7 +20,7 @@ import java.util.function.BiPredicate;
  * {@link #reached} opens and the thread waits for {@link #resume()}. Forces interleavings
  * without sleeps. Can also make a call reach storage and then throw, as a lost acknowledgement.
  */
-final class PausingBackend implements StorageBackend {
+class PausingBackend implements StorageBackend {
   private final StorageBackend delegate;
   private volatile BiPredicate<String, String> pauseAfter = (op, key) -> false;
   private volatile BiPredicate<String, String> failAfter = (op, key) -> false;
