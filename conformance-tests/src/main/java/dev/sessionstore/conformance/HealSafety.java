@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * hand-made damage, on the backend under test.
  */
 interface HealSafety extends KitGroup {
+  /** The session these rules use. */
   String ID = "heal-1";
 
   private static SessionStore store(StorageBackend b) {
@@ -140,6 +141,7 @@ interface HealSafety extends KitGroup {
     public void close() {}
   }
 
+  /** A retried append whose first copy another store archived returns the first copy's seq. */
   @Test
   default void required_heal_aRetriedAppendIsNotStoredAgainAfterAnotherStoreCommittedIt() {
     StorageBackend b = fresh();
@@ -158,6 +160,11 @@ interface HealSafety extends KitGroup {
     assertEquals(List.of("m0", "m1"), history(b, ID), "a retried message is stored once");
   }
 
+  /**
+   * A commit's summary survives a reader completing (rolling forward) its archive first.
+   *
+   * @throws Exception if the paused commit cannot be awaited
+   */
   @Test
   default void required_heal_aCommitsSummarySurvivesAReaderCompletingItsArchive()
       throws Exception {
@@ -186,6 +193,11 @@ interface HealSafety extends KitGroup {
     assertEquals(List.of("a", "b"), history(b, ID));
   }
 
+  /**
+   * A marker whose {@code last_seq} was raised makes reconcile report damage and drop nothing.
+   *
+   * @throws Exception if the marker cannot be edited
+   */
   @Test
   default void required_heal_aMarkerEditedUpwardDropsNothing() throws Exception {
     StorageBackend b = fresh();
@@ -212,6 +224,7 @@ interface HealSafety extends KitGroup {
     assertEquals(List.of(), heals.get(0).staleMessageIds());
   }
 
+  /** A handle whose session another store deleted fails instead of re-creating it. */
   @Test
   default void required_heal_aStaleHandleFailsAfterAnotherStoreDeletedItsSession() {
     StorageBackend b = fresh();
@@ -225,6 +238,7 @@ interface HealSafety extends KitGroup {
     }
   }
 
+  /** Check finds a deleted marker without writing; repair rebuilds it from the archive. */
   @Test
   default void required_check_findsAMissingMarkerWithoutWritingAndRepairRebuildsIt() {
     StorageBackend b = fresh();
@@ -248,6 +262,7 @@ interface HealSafety extends KitGroup {
     assertEquals(List.of("a", "b", "c", "d"), history(b, ID));
   }
 
+  /** An OpenViking session is healed by message id and written only after an import. */
   @Test
   default void required_heal_openVikingSessionIsJudgedByIdAndImportedExplicitly() {
     StorageBackend b = fresh();
