@@ -55,6 +55,17 @@ final class Committer {
       if (count == 0) {
         return new CommitResult(0, 0, size, 0, 0);
       }
+      if (!continuesTheChain()) {
+        // The log read left a hole (a backend whose listing lagged a write): archiving now
+        // would trim the missing record with the rest. Read everything again first.
+        view.reconcile(true, true);
+        if (!view.live.isEmpty() && !continuesTheChain()) {
+          throw new CorruptSessionException("session '" + id + "': the live log does not"
+              + " continue the archive chain (records missing after seq " + view.archivedThrough
+              + "); nothing was committed; run check on it");
+        }
+        throw new ConflictException("the live log changed while it was read; trying again");
+      }
       if (view.live.get(0).seq() <= view.archivedThrough) {
         throw new CorruptSessionException("session '" + id + "' has live messages at or below"
             + " seq " + view.archivedThrough + " that no archive holds; run check on it before"
@@ -82,6 +93,23 @@ final class Committer {
       return new CommitResult(number, archived.size(), size - archived.size(),
           marker.firstSeq(), marker.lastSeq());
     }, () -> store.observe(o -> o.conflictRetried(StoreObserver.COMMIT)));
+  }
+
+  /**
+   * Whether the live view is gap-free and starts right after the newest archive (or at seq 1
+   * when there is none), so that a trim through the archived range removes only what the
+   * archive holds. Imported archives carry no seqs; the check then covers the gaps only.
+   */
+  private boolean continuesTheChain() {
+    List<Message> live = view.live;
+    for (int i = 1; i < live.size(); i++) {
+      if (live.get(i).seq() != live.get(i - 1).seq() + 1) {
+        return false;
+      }
+    }
+    boolean seqChain = view.newestMarker == null || view.newestMarker.hasSeqs();
+    long first = live.get(0).seq();
+    return !seqChain || first <= view.archivedThrough + 1;
   }
 
   /**

@@ -220,4 +220,27 @@ class HealSafetyTest {
     assertEquals(List.of("msg_A", "msg_B", "msg_C"),
         ids(TestStores.store(TestStores.reopen(mem)).session("ov").messages()));
   }
+
+  @Test
+  void aLogReadThatMissesARecordOnceMakesTheCommitReadAgainInsteadOfTrimmingIt() {
+    java.util.concurrent.atomic.AtomicBoolean lag = new java.util.concurrent.atomic.AtomicBoolean();
+    PausingBackend lagging = new PausingBackend(TestStores.reopen(mem)) {
+      @Override
+      public dev.sessionstore.spi.LogSlice read(String log, long fromSeq) {
+        dev.sessionstore.spi.LogSlice all = super.read(log, fromSeq);
+        if (lag.getAndSet(false)) { // a listing that has not caught up with seq 1 yet
+          return new dev.sessionstore.spi.LogSlice(
+              all.records().stream().filter(r -> r.seq() != 1).toList(), all.lastSeq());
+        }
+        return all;
+      }
+    };
+    TestStores.store(TestStores.reopen(mem)).session("s")
+        .append(List.of(Message.user("a"), Message.user("b"), Message.user("c")));
+    lag.set(true);
+    Session s = TestStores.store(lagging).session("s");
+    lag.set(true);
+    assertEquals(3, s.commit(0).archivedCount());
+    assertEquals(List.of("a", "b", "c"), history("s"));
+  }
 }

@@ -287,6 +287,48 @@ interface HealSafety extends KitGroup {
     assertEquals(List.of("A", "B", "C", "D"), history(b, id));
   }
 
+  /** Check finds a duplicated archive line, a marker that disagrees, bad UTF-8; repair fixes what data decides. */
+  @Test
+  default void required_check_findsArchiveDamageAndRepairFixesWhatTheDataDecides() {
+    StorageBackend b = fresh();
+    try (SessionStore s = store(b)) {
+      Session session = s.session(ID);
+      session.append(List.of(Message.user("a"), Message.user("b")));
+      session.commit(0);
+      session.append(List.of(Message.user("c"), Message.user("d")));
+      session.commit(0);
+      session.append(List.of(Message.user("e"), Message.user("f")));
+      session.commit(0);
+    }
+    String body1 = SessionLayout.archiveMessages(ID, 1);
+    String text = new String(b.get(body1).orElseThrow().value(), StandardCharsets.UTF_8);
+    b.put(body1, bytes(text + text.substring(text.indexOf('\n') + 1)), Precondition.none());
+    String marker2 = SessionLayout.marker(ID, 2);
+    String m2 = new String(b.get(marker2).orElseThrow().value(), StandardCharsets.UTF_8);
+    b.put(marker2, bytes(m2.replaceFirst("\"message_count\"\\s*:\\s*2", "\"message_count\" : 7")),
+        Precondition.none());
+    String body3 = SessionLayout.archiveMessages(ID, 3);
+    byte[] raw = b.get(body3).orElseThrow().value();
+    raw[new String(raw, StandardCharsets.UTF_8).indexOf("\"e\"") + 1] = (byte) 0xC3;
+    b.put(body3, raw, Precondition.none());
+
+    CountsWrites watching = new CountsWrites(b);
+    try (SessionStore s = SessionStore.builder().backend(watching).build()) {
+      List<String> problems = s.check(ID).problems();
+      assertEquals(3, problems.size(), "duplicate, disagreeing marker, bad UTF-8: " + problems);
+      assertEquals(0, watching.writes.get(), "check must write nothing");
+    }
+    try (SessionStore s = store(b)) {
+      List<String> left = s.repair(ID).problems();
+      assertEquals(1, left.size(), "only the bad UTF-8 cannot be repaired: " + left);
+      assertTrue(left.get(0).contains("UTF-8"), left.get(0));
+      Session session = s.session(ID);
+      assertEquals(List.of("a", "b"), SessionChecks.texts(session.archiveMessages(1)));
+      assertEquals(2, session.archives().get(1).messageCount());
+      assertFalse(b.list(SessionLayout.quarantine(ID)).isEmpty(), "changed blobs are quarantined");
+    }
+  }
+
   private static String ov(String id) {
     return "{\"id\":\"msg_" + id + "\",\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\""
         + id + "\"}],\"created_at\":\"2025-01-01T00:00:00Z\"}";
