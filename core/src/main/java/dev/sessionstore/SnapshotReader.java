@@ -88,7 +88,15 @@ final class SnapshotReader {
     }
 
     String logKey = SessionLayout.log(id);
+    Marker newestSoFar = markers.get(newest);
+    long chainEnd = newestSoFar == null ? 0 : newestSoFar.lastSeq();
+    boolean seqChain = newestSoFar == null || newestSoFar.hasSeqs();
     LogSlice slice = backend.read(logKey, 1);
+    // A backend whose listing lags a write can return a log with a hole; read again (twice at
+    // most) before anyone acts on it. A hole that stays is reported by check.
+    for (int again = 0; again < 2 && hasHole(slice, chainEnd, seqChain); again++) {
+      slice = backend.read(logKey, 1);
+    }
     List<LiveEntry> live = new ArrayList<>(slice.records().size());
     for (LogRecord r : slice.records()) {
       live.add(codec.decodeEntry(r.data(), r.seq(), logKey + " seq " + r.seq()));
@@ -146,6 +154,20 @@ final class SnapshotReader {
         break;
       }
     }
+  }
+
+  /** Records that skip a seq, or start past the end of the archive chain. */
+  private static boolean hasHole(LogSlice slice, long chainEnd, boolean seqChain) {
+    List<LogRecord> records = slice.records();
+    if (records.isEmpty()) {
+      return false;
+    }
+    for (int i = 1; i < records.size(); i++) {
+      if (records.get(i).seq() != records.get(i - 1).seq() + 1) {
+        return true;
+      }
+    }
+    return seqChain && records.get(0).seq() > chainEnd + 1;
   }
 
   Optional<Marker> readMarker(String id, int number) {
