@@ -8,7 +8,8 @@ import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.store.memory.chat.ChatMemoryStore;
 import dev.sessionstore.SessionStore;
-import dev.sessionstore.langchain4j.CountingBackend.Op;
+import dev.sessionstore.conformance.CountingBackend;
+import dev.sessionstore.conformance.FaultInjectingBackend.Operation;
 import dev.sessionstore.langchain4j.LangChain4jMemoryContract.Assistant;
 import dev.sessionstore.langchain4j.LangChain4jMemoryContract.EchoModel;
 import java.nio.file.Path;
@@ -38,8 +39,8 @@ class LangChain4jTurnCostTest {
     CountingBackend counting = new CountingBackend(SessionStore.open(dir.toUri().toString()).backend());
     AtomicLong reads = new AtomicLong();
     AtomicLong updates = new AtomicLong();
-    Map<Op, Long> early;
-    Map<Op, Long> late;
+    Map<Operation, Long> early;
+    Map<Operation, Long> late;
     try (SessionStore sessions = SessionStore.builder().backend(counting).build();
         SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().store(sessions).build()) {
       ChatMemoryStore counted = new ChatMemoryStore() { // what LangChain4j asks of the store
@@ -74,37 +75,37 @@ class LangChain4jTurnCostTest {
       assertEquals(200, store.history("chat").size() - 1, "every message stored once (and the system message)");
     }
     System.out.printf("%-8s %12s %12s%n", "call", "turns 11-20", "turns 91-100");
-    for (Op op : Op.values()) {
+    for (Operation op : Operation.values()) {
       System.out.printf("%-8s %12.1f %12.1f%n", op, early.get(op) / 10.0, late.get(op) / 10.0);
     }
     System.out.printf("%-8s %12.1f %12.1f%n", "total", total(early) / 10.0, total(late) / 10.0);
-    for (Op op : Op.values()) {
+    for (Operation op : Operation.values()) {
       assertTrue(late.get(op) <= early.get(op),
           op + " calls grew with the history: " + early.get(op) + " -> " + late.get(op) + " per 10 turns");
     }
-    assertEquals(0, late.get(Op.LIST), "a kept session handle needs no existence check");
+    assertEquals(0, late.get(Operation.LIST), "a kept session handle needs no existence check");
     assertTrue(total(late) <= 10 * MAX_CALLS_PER_TURN, "calls per 10 turns: " + total(late));
   }
 
   /** Runs turns {@code first..last}; returns the calls made by turns after {@code countFrom}. */
-  private static Map<Op, Long> turns(Assistant assistant, CountingBackend counting, int first,
+  private static Map<Operation, Long> turns(Assistant assistant, CountingBackend counting, int first,
       int countFrom, int last) {
-    Map<Op, Long> before = null;
+    Map<Operation, Long> before = null;
     for (int turn = first; turn <= last; turn++) {
       if (turn == countFrom + 1) {
         before = counting.counts();
       }
       assertEquals("reply to question " + turn, assistant.chat("chat", "question " + turn));
     }
-    Map<Op, Long> after = counting.counts();
-    Map<Op, Long> diff = new EnumMap<>(Op.class);
-    for (Op op : Op.values()) {
+    Map<Operation, Long> after = counting.counts();
+    Map<Operation, Long> diff = new EnumMap<>(Operation.class);
+    for (Operation op : Operation.values()) {
       diff.put(op, after.get(op) - before.get(op));
     }
     return diff;
   }
 
-  private static long total(Map<Op, Long> counts) {
+  private static long total(Map<Operation, Long> counts) {
     return counts.values().stream().mapToLong(Long::longValue).sum();
   }
 }

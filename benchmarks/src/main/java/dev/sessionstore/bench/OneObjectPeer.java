@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -62,7 +63,7 @@ final class OneObjectPeer implements Target {
   public void commit(String session) {}
 
   @Override
-  public AtomicLong httpRequests() {
-    return requests;
+  public LongSupplier httpRequests() {
+    return requests::get;
   }
 }

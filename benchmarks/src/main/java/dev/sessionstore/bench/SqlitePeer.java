@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.sqlite.SQLiteDataSource;
 
 /**
@@ -73,8 +74,8 @@ final class SqlitePeer implements Target {
   public void commit(String session) {}
 
   @Override
-  public AtomicLong sqlRoundTrips() {
-    return counting.roundTrips;
+  public LongSupplier sqlRoundTrips() {
+    return counting.roundTrips::get;
   }
 
   @Override

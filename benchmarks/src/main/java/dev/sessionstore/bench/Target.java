@@ -1,6 +1,6 @@
 package dev.sessionstore.bench;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One thing the turn loop runs against: our store on a backend, or a peer a user might pick
@@ -20,17 +20,17 @@ interface Target extends AutoCloseable {
   void commit(String session) throws Exception;
 
   /** Storage calls through the SPI, or null. */
-  default AtomicLong storageCalls() {
+  default LongSupplier storageCalls() {
     return null;
   }
 
   /** HTTP requests sent, or null. */
-  default AtomicLong httpRequests() {
+  default LongSupplier httpRequests() {
     return null;
   }
 
   /** SQL round trips (executions and commits), or null. */
-  default AtomicLong sqlRoundTrips() {
+  default LongSupplier sqlRoundTrips() {
     return null;
   }
 

@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import dev.sessionstore.conformance.CountingBackend;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -169,8 +171,8 @@ final class TurnBenchmark {
     }
   }
 
-  private static long get(AtomicLong a) {
-    return a == null ? 0 : a.get();
+  private static long get(LongSupplier a) {
+    return a == null ? 0 : a.getAsLong();
   }
 
   private static long median(List<Long> values) {
