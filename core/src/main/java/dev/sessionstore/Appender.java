@@ -83,7 +83,7 @@ final class Appender {
 
   void requireWritable() {
     if (view.openVikingFormat) {
-      view.reconcile(true, true); // imported since this handle looked?
+      view.reconcile(); // imported since this handle looked?
     }
     if (view.openVikingFormat) {
       throw new ImportRequiredException("session '" + id + "' is in OpenViking's format; import"

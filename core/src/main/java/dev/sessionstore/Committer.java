@@ -58,7 +58,7 @@ final class Committer {
       if (!continuesTheChain()) {
         // The log read left a hole (a backend whose listing lagged a write): archiving now
         // would trim the missing record with the rest. Read everything again first.
-        view.reconcile(true, true);
+        view.reconcile();
         if (!view.live.isEmpty() && !continuesTheChain()) {
           throw new CorruptSessionException("session '" + id + "': the live log does not"
               + " continue the archive chain (records missing after seq " + view.archivedThrough
@@ -80,7 +80,7 @@ final class Committer {
       } catch (ConflictException e) {
         // Another committer took this number, or one crashed holding it: complete or remove
         // what is there, then try the next number.
-        HealReport healed = view.reconcile(true, true);
+        HealReport healed = view.reconcile();
         if (view.newest < number && !healed.problems().isEmpty()) {
           floor[0] = number + 1; // left in place as damage (check reports it): use the next
         }

@@ -39,6 +39,16 @@ record Plan(
     live = List.copyOf(live);
   }
 
+  /**
+   * What this plan repairs, as the report a caller sees, with {@code problems} as the damage
+   * found (the plan's own, or a deeper check's).
+   */
+  HealReport report(String sessionId, List<String> problems, boolean repaired) {
+    return new HealReport(sessionId, rule, staleIds, trimThrough,
+        rollForward == null ? List.of() : List.of(rollForward.number()),
+        rollBack == 0 ? List.of() : List.of(rollBack), metaToWrite != null, problems, repaired);
+  }
+
   /** Whether applying would write nothing. */
   boolean noWrites() {
     return trimThrough == 0 && rollForward == null && rollBack == 0 && metaToWrite == null;

@@ -328,7 +328,7 @@ public final class Session {
   public HealReport reconcile() {
     return store.timed(StoreObserver.RECONCILE, () -> locked(() -> {
       view.requireNotDeleted();
-      return view.reconcile(true, true);
+      return view.reconcile();
     }));
   }
 
@@ -349,11 +349,6 @@ public final class Session {
       }
       return null;
     });
-  }
-
-  /** What a full reconcile would repair, without writing. */
-  HealReport inspect() {
-    return locked(() -> view.reconcile(false, true));
   }
 
   /** This handle's session was deleted through the store: every further call fails. */

@@ -64,10 +64,7 @@ final class SessionChecker {
       return new HealReport(id, HealReport.Rule.EXACT, List.of(), 0, List.of(), List.of(), false,
           problems, repaired);
     }
-    return new HealReport(id, p.rule(), p.staleIds(), p.trimThrough(),
-        p.rollForward() == null ? List.of() : List.of(p.rollForward().number()),
-        p.rollBack() == 0 ? List.of() : List.of(p.rollBack()), p.metaToWrite() != null,
-        problems, repaired);
+    return p.report(id, problems, repaired);
   }
 
   private static final class Findings {

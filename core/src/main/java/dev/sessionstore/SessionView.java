@@ -78,11 +78,11 @@ final class SessionView {
   void refresh() {
     requireNotDeleted();
     if (!known) {
-      reconcile(true, true);
+      reconcile();
       return;
     }
     if (backend.get(SessionLayout.marker(id, newest + 1)).isPresent()) {
-      reconcile(true, true); // another writer committed
+      reconcile(); // another writer committed
       return;
     }
     if (newestMarker != null && newestMarker.rolledForward()) {
@@ -96,14 +96,14 @@ final class SessionView {
     List<LogRecord> records = slice.records();
     if (records.isEmpty()) {
       if (slice.lastSeq() > lastSeq) {
-        reconcile(true, true); // appended and trimmed since we looked
+        reconcile(); // appended and trimmed since we looked
       }
       return;
     }
     long expected = lastSeq + 1;
     for (LogRecord r : records) {
       if (r.seq() != expected++) {
-        reconcile(true, true); // a trim we did not see
+        reconcile(); // a trim we did not see
         return;
       }
     }
@@ -122,19 +122,13 @@ final class SessionView {
   }
 
   /**
-   * The full reconcile: read a snapshot, plan, and (when {@code repair}) apply the plan and adopt
-   * the result. {@code probeIncomplete} also looks for an archive without its marker.
+   * The full reconcile: read a snapshot (including a look for an archive left without its
+   * marker), plan, apply the plan and adopt the result. A dry run is {@link SessionChecker}'s.
    */
-  HealReport reconcile(boolean repair, boolean probeIncomplete) {
-    Snapshot s = reader.read(id, probeIncomplete);
+  HealReport reconcile() {
+    Snapshot s = reader.read(id, true);
     Plan plan = Reconciler.plan(s, now(), store.codec.mapper());
-    HealReport report = new HealReport(id, plan.rule(), plan.staleIds(), plan.trimThrough(),
-        plan.rollForward() == null ? List.of() : List.of(plan.rollForward().number()),
-        plan.rollBack() == 0 ? List.of() : List.of(plan.rollBack()),
-        plan.metaToWrite() != null, plan.problems(), repair);
-    if (!repair) {
-      return report;
-    }
+    HealReport report = plan.report(id, plan.problems(), true);
     Marker stored = writer.apply(id, s, plan);
     adopt(s, plan, stored);
     store.reconciled(report);
