@@ -102,15 +102,10 @@ final class Committer {
    */
   private boolean continuesTheChain() {
     List<Message> live = view.live;
-    for (int i = 1; i < live.size(); i++) {
-      if (live.get(i).seq() != live.get(i - 1).seq() + 1) {
-        return false;
-      }
-    }
-    boolean seqChain = view.newestMarker == null || view.newestMarker.hasSeqs();
-    long first = live.get(0).seq();
-    return !seqChain || first <= view.archivedThrough + 1;
+    return !SnapshotReader.hasHole(live.size(), i -> live.get(i).seq(), view.archivedThrough,
+        view.newestMarker == null || view.newestMarker.hasSeqs());
   }
+
 
   /**
    * Writes our marker. If a reader completed the archive first, its marker describes the same

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.IntToLongFunction;
 
 /**
  * Reads what a reconcile needs: the meta, the newest completion marker (starting from the meta's
@@ -156,18 +157,27 @@ final class SnapshotReader {
     }
   }
 
-  /** Records that skip a seq, or start past the end of the archive chain. */
-  private static boolean hasHole(LogSlice slice, long chainEnd, boolean seqChain) {
-    List<LogRecord> records = slice.records();
-    if (records.isEmpty()) {
+  /**
+   * Whether {@code count} live records, the i-th with seq {@code seqAt(i)}, skip a seq or start
+   * past the end of the archive chain ({@code chainEnd + 1}; not checked when {@code seqChain}
+   * is false, because imported archives carry no seqs). A commit that trimmed past such a hole
+   * would remove a record it never saw.
+   */
+  static boolean hasHole(int count, IntToLongFunction seqAt, long chainEnd, boolean seqChain) {
+    if (count == 0) {
       return false;
     }
-    for (int i = 1; i < records.size(); i++) {
-      if (records.get(i).seq() != records.get(i - 1).seq() + 1) {
+    for (int i = 1; i < count; i++) {
+      if (seqAt.applyAsLong(i) != seqAt.applyAsLong(i - 1) + 1) {
         return true;
       }
     }
-    return seqChain && records.get(0).seq() > chainEnd + 1;
+    return seqChain && seqAt.applyAsLong(0) > chainEnd + 1;
+  }
+
+  private static boolean hasHole(LogSlice slice, long chainEnd, boolean seqChain) {
+    List<LogRecord> records = slice.records();
+    return hasHole(records.size(), i -> records.get(i).seq(), chainEnd, seqChain);
   }
 
   Optional<Marker> readMarker(String id, int number) {
