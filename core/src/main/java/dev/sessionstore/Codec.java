@@ -1,7 +1,9 @@
 package dev.sessionstore;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +17,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,13 +108,140 @@ final class Codec {
     return n;
   }
 
-  /** Parses one stored message; {@code seq} (if > 0) overrides what the JSON says. */
-  Message decodeMessage(byte[] json, long seq, String where) {
-    return decodeEntry(json, seq, where).message();
+  /**
+   * Reads one live log record: validates all of it (syntax, UTF-8, nesting and size limits, the
+   * shape of {@code parts}) in one streaming pass, but keeps only id, role, time and seq; the
+   * parts and extra fields are decoded from the record when first asked for. Records whose
+   * id, role or time are not plain strings, or that repeat a member, take the tree path.
+   *
+   * @param where the key; with {@code line > 0} (or {@code seq > 0}) named in errors as its
+   *     line (or seq), built only when there is an error
+   */
+  LiveEntry decodeEntry(byte[] json, long seq, String where, int line) {
+    Scan scan;
+    try (JsonParser p = mapper.getFactory().createParser(json)) {
+      scan = scan(p);
+    } catch (CorruptSessionException e) {
+      throw new CorruptSessionException(
+          "message at " + place(where, seq, line) + " " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new CorruptSessionException(
+          "cannot parse message at " + place(where, seq, line) + ": " + e.getMessage(), e);
+    }
+    if (scan == null) {
+      return decodeTree(json, seq, place(where, seq, line));
+    }
+    if (scan.role.isBlank()) {
+      throw new CorruptSessionException(
+          "message at " + place(where, seq, line) + " is malformed: it has no role");
+    }
+    long s = seq > 0 ? seq : scan.seq;
+    return new LiveEntry(Message.stored(scan.id, scan.role, scan.createdAt, s, json, this),
+        scan.hasSeq);
   }
 
-  /** Parses one live log record, noting whether it carried its seq. */
-  LiveEntry decodeEntry(byte[] json, long seq, String where) {
+  private static String place(String where, long seq, int line) {
+    return line > 0 ? where + " line " + line : seq > 0 ? where + " seq " + seq : where;
+  }
+
+  /** What the streaming pass keeps of a record. */
+  private static final class Scan {
+    String id = "";
+    String role = "";
+    String createdAt = "";
+    long seq;
+    boolean hasSeq;
+  }
+
+  /**
+   * One pass over a record; null if the tree path must decide (a known member that is not a
+   * plain string or number, or a repeated member). Throws {@link CorruptSessionException} for a
+   * record that is not an object or whose parts are malformed, with the tree path's words.
+   */
+  private static Scan scan(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw new CorruptSessionException("is not a JSON object");
+    }
+    Scan scan = new Scan();
+    int seen = 0;
+    boolean exotic = false;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      int bit = switch (name) {
+        case "id" -> 1;
+        case "role" -> 2;
+        case "created_at" -> 4;
+        case "seq" -> 8;
+        case "parts" -> 16;
+        default -> 0;
+      };
+      if ((seen & bit) != 0) {
+        exotic = true; // a repeated member: the tree keeps the last one; let it decide
+      }
+      seen |= bit;
+      switch (bit) {
+        case 1, 2, 4 -> {
+          if (value == JsonToken.VALUE_STRING) {
+            String text = p.getText();
+            if (bit == 1) {
+              scan.id = text;
+            } else if (bit == 2) {
+              scan.role = text;
+            } else {
+              scan.createdAt = text;
+            }
+          } else {
+            exotic = true;
+            p.skipChildren();
+          }
+        }
+        case 8 -> {
+          scan.hasSeq = true;
+          if (value == JsonToken.VALUE_NUMBER_INT
+              && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            scan.seq = p.getLongValue();
+          } else {
+            exotic = true;
+            p.skipChildren();
+          }
+        }
+        case 16 -> checkParts(p, value);
+        default -> p.skipChildren();
+      }
+    }
+    return exotic ? null : scan;
+  }
+
+  /** The tree path's rule for {@code parts}: null, or an array of objects with a string type. */
+  private static void checkParts(JsonParser p, JsonToken value) throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return;
+    }
+    if (value != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      throw new CorruptSessionException("is malformed: 'parts' is not an array");
+    }
+    for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+      boolean typed = false;
+      if (e == JsonToken.START_OBJECT) {
+        for (JsonToken f = p.nextToken(); f == JsonToken.FIELD_NAME; f = p.nextToken()) {
+          boolean isType = "type".equals(p.currentName());
+          JsonToken v = p.nextToken();
+          if (isType) {
+            typed = v == JsonToken.VALUE_STRING; // the last "type" wins, as in the tree
+          }
+          p.skipChildren();
+        }
+      }
+      if (!typed) {
+        throw new CorruptSessionException(
+            "is malformed: a part must be a JSON object with a string 'type'");
+      }
+    }
+  }
+
+  LiveEntry decodeTree(byte[] json, long seq, String where) {
     JsonNode node;
     try {
       node = mapper.readTree(json);
@@ -122,6 +252,17 @@ final class Codec {
       throw new CorruptSessionException("message at " + where + " is not a JSON object");
     }
     return new LiveEntry(fromJson(o, seq, where), o.has("seq"));
+  }
+
+  /** The parts and extra fields of a record that {@link #decodeEntry} validated. */
+  Message.Content decodeContent(byte[] json, String id) {
+    try {
+      Message m = fromJson((ObjectNode) mapper.readTree(json), 0, "message " + id);
+      return new Message.Content(m.parts(), m.extraFields());
+    } catch (IOException | RuntimeException e) {
+      // decodeEntry read these bytes completely before; only a changed array gets here
+      throw new IllegalStateException("message " + id + " changed after it was read", e);
+    }
   }
 
   private Message fromJson(ObjectNode o, long seq, String where) {
@@ -168,25 +309,38 @@ final class Codec {
   }
 
   List<Message> decodeJsonl(byte[] bytes, String where) {
-    List<Message> out = new ArrayList<>();
-    String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
+      // Jackson reports bad UTF-8 inside strings only; an archive must be valid everywhere.
+      StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+          .decode(ByteBuffer.wrap(bytes));
     } catch (CharacterCodingException e) {
       throw new CorruptSessionException(where + " is not valid UTF-8: " + e);
     }
+    List<Message> out = new ArrayList<>();
     int line = 0;
-    for (String l : text.split("\n")) {
-      line++;
-      if (l.isBlank()) {
-        continue;
+    for (int start = 0; start < bytes.length; ) {
+      int end = start;
+      while (end < bytes.length && bytes[end] != '\n') {
+        end++;
       }
-      out.add(decodeMessage(l.getBytes(StandardCharsets.UTF_8), 0, where + " line " + line));
+      line++;
+      if (!isBlank(bytes, start, end)) {
+        out.add(decodeEntry(Arrays.copyOfRange(bytes, start, end), 0, where, line).message());
+      }
+      start = end + 1;
     }
     return out;
+  }
+
+  private static boolean isBlank(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
+        return false;
+      }
+    }
+    return true;
   }
 
   ObjectNode readObject(byte[] bytes, String where) {

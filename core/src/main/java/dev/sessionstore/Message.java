@@ -26,35 +26,84 @@ public final class Message {
 
   private final String id;
   private final String role;
-  private final List<Part> parts;
   private final String createdAt;
   private final long seq;
-  private final Map<String, JsonNode> extra;
+  /** Parts and extra fields; for a message read from storage, decoded on first use. */
+  private final Holder holder;
+
+  /** The parts and extra fields of a message: unshared and unmodifiable. */
+  record Content(List<Part> parts, Map<String, JsonNode> extra) {}
+
+  /**
+   * Holds a message's content, or the stored record and the codec to decode it from. It is
+   * reached only through a final field, so its state as of construction is visible to every
+   * thread however the message is shared.
+   */
+  private static final class Holder {
+    private volatile Content content;
+    private byte[] record; // guarded by this; dropped once decoded
+    private Codec codec; // guarded by this
+
+    Holder(Content content, byte[] record, Codec codec) {
+      this.content = content;
+      this.record = record;
+      this.codec = codec;
+    }
+
+    Content get(String id) {
+      Content c = content;
+      if (c != null) {
+        return c;
+      }
+      synchronized (this) {
+        if (content == null) {
+          content = codec.decodeContent(record, id);
+          record = null;
+          codec = null;
+        }
+        return content;
+      }
+    }
+  }
 
   private Message(
       String id, String role, List<Part> parts, String createdAt, long seq,
       Map<String, JsonNode> extra) {
-    this(id, role, List.copyOf(parts), createdAt, seq,
-        extra.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra)),
-        true);
+    this(id, role, createdAt, seq, new Holder(new Content(List.copyOf(parts),
+        extra.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra))),
+        null, null));
   }
 
-  /** Takes {@code parts} and {@code extra} as they are: callers pass unshared, unmodifiable ones. */
-  private Message(String id, String role, List<Part> parts, String createdAt, long seq,
-      Map<String, JsonNode> extra, boolean owned) {
+  private Message(String id, String role, String createdAt, long seq, Holder holder) {
     this.id = id;
     this.role = role;
-    this.parts = parts;
     this.createdAt = createdAt;
     this.seq = seq;
-    this.extra = extra;
+    this.holder = holder;
   }
 
   /** A message decoded from storage: its parts and fields are fresh trees nobody else holds. */
   static Message decoded(String id, String role, List<Part> parts, String createdAt, long seq,
       Map<String, JsonNode> extra) {
-    return new Message(id, role, Collections.unmodifiableList(parts), createdAt, seq,
-        extra.isEmpty() ? Map.of() : Collections.unmodifiableMap(extra), true);
+    return new Message(id, role, createdAt, seq, new Holder(new Content(
+        Collections.unmodifiableList(parts),
+        extra.isEmpty() ? Map.of() : Collections.unmodifiableMap(extra)), null, null));
+  }
+
+  /**
+   * A message read from storage whose parts and extra fields are decoded from {@code record}
+   * when first asked for. A load keeps only the bytes, the id and the role of each message, not
+   * a JSON tree per message: that is what makes loading a long session cheap in time and memory.
+   * The caller has already validated {@code record} completely ({@link Codec#decodeEntry}), so
+   * the later decode cannot fail.
+   */
+  static Message stored(String id, String role, String createdAt, long seq, byte[] record,
+      Codec codec) {
+    return new Message(id, role, createdAt, seq, new Holder(null, record, codec));
+  }
+
+  private Content content() {
+    return holder.get(id);
   }
 
   /**
@@ -85,9 +134,9 @@ public final class Message {
     Builder b = new Builder();
     b.id = id;
     b.role = role;
-    b.parts.addAll(parts);
+    b.parts.addAll(parts());
     b.createdAt = createdAt;
-    b.extra.putAll(extra);
+    b.extra.putAll(extraFields());
     return b;
   }
 
@@ -114,7 +163,7 @@ public final class Message {
 
   /** {@return the parts, in order} */
   public List<Part> parts() {
-    return parts;
+    return content().parts();
   }
 
   /**
@@ -137,16 +186,16 @@ public final class Message {
    * @return the fields, unmodifiable
    */
   public Map<String, JsonNode> extraFields() {
-    return extra;
+    return content().extra();
   }
 
   /** {@return the text of all text parts, joined with newlines} */
   public String text() {
-    return parts.stream().flatMap(p -> p.text().stream()).collect(Collectors.joining("\n"));
+    return parts().stream().flatMap(p -> p.text().stream()).collect(Collectors.joining("\n"));
   }
 
   Message withSeq(long newSeq) {
-    return new Message(id, role, parts, createdAt, newSeq, extra, true);
+    return new Message(id, role, createdAt, newSeq, holder);
   }
 
   /**
@@ -157,9 +206,8 @@ public final class Message {
   public boolean sameContent(Message other) {
     return id.equals(other.id)
         && role.equals(other.role)
-        && parts.equals(other.parts)
         && createdAt.equals(other.createdAt)
-        && extra.equals(other.extra);
+        && content().equals(other.content());
   }
 
   @Override
@@ -169,7 +217,8 @@ public final class Message {
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, role, parts, createdAt, seq, extra);
+    Content c = content();
+    return Objects.hash(id, role, c.parts(), createdAt, seq, c.extra());
   }
 
   @Override

@@ -46,8 +46,8 @@ final class SessionView {
   int newest;
   @Nullable Marker newestMarker;
   long archivedThrough;
-  final List<Message> live = new ArrayList<>();
-  final Map<String, Long> liveIds = new HashMap<>();
+  final ArrayList<Message> live = new ArrayList<>();
+  private Map<String, Long> liveIds = new HashMap<>();
   /** Ids of the messages of the newest archives, for the retry window. */
   final Map<Integer, Map<String, Long>> archivedIds = new LinkedHashMap<>();
 
@@ -109,7 +109,7 @@ final class SessionView {
     }
     String logKey = SessionLayout.log(id);
     for (LogRecord r : records) {
-      Message m = store.codec.decodeEntry(r.data(), r.seq(), logKey + " seq " + r.seq()).message();
+      Message m = store.codec.decodeEntry(r.data(), r.seq(), logKey, 0).message();
       live.add(m);
       liveIds.put(m.id(), m.seq());
     }
@@ -157,7 +157,8 @@ final class SessionView {
     newestMarker = storedNewest;
     archivedThrough = plan.archivedThrough();
     live.clear();
-    liveIds.clear();
+    live.ensureCapacity(plan.live().size());
+    liveIds = new HashMap<>(Math.max(16, plan.live().size() * 4 / 3 + 1));
     for (Message msg : plan.live()) {
       live.add(msg);
       liveIds.put(msg.id(), msg.seq());

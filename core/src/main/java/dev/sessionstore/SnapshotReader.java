@@ -100,7 +100,7 @@ final class SnapshotReader {
     }
     List<LiveEntry> live = new ArrayList<>(slice.records().size());
     for (LogRecord r : slice.records()) {
-      live.add(codec.decodeEntry(r.data(), r.seq(), logKey + " seq " + r.seq()));
+      live.add(codec.decodeEntry(r.data(), r.seq(), logKey, 0));
     }
 
     Marker newestMarker = markers.get(newest);
