@@ -22,12 +22,16 @@ final class Appender {
   private final StorageBackend backend;
   private final String id;
   private final SessionView view;
+  private final String logKey;
+  private final String what;
 
   Appender(SessionStore store, String id, SessionView view) {
     this.store = store;
     this.backend = store.backend;
     this.id = id;
     this.view = view;
+    this.logKey = SessionLayout.log(id);
+    this.what = "append to session '" + id + "'";
   }
 
   /**
@@ -41,7 +45,7 @@ final class Appender {
     }
     requireWritable();
     ensureMeta();
-    return Retry.onConflict(store.maxRetries, "append to session '" + id + "'", attempt -> {
+    return Retry.onConflict(store.maxRetries, what, attempt -> {
       Map<String, Long> stored = new LinkedHashMap<>();
       List<Message> pending = new ArrayList<>();
       List<byte[]> pendingBodies = new ArrayList<>();
@@ -66,7 +70,7 @@ final class Appender {
           withSeqs.add(m);
           records.add(Codec.withSeq(pendingBodies.get(i), m.seq()));
         }
-        backend.append(SessionLayout.log(id), first, records);
+        backend.append(logKey, first, records);
         view.appended(withSeqs);
         withSeqs.forEach(m -> stored.put(m.id(), m.seq()));
       }

@@ -1,6 +1,7 @@
 package dev.sessionstore;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -65,8 +67,8 @@ final class Codec {
     }
     byte[] bytes;
     try {
-      bytes = mapper.writeValueAsBytes(toJson(m, seq));
-    } catch (JsonProcessingException e) {
+      bytes = write(m, seq);
+    } catch (IOException e) {
       throw new InvalidMessageException("message " + m.id() + " cannot be encoded: " + e.getMessage(), e);
     }
     if (bytes.length > maxMessageBytes) {
@@ -88,6 +90,31 @@ final class Codec {
     System.arraycopy(head, 0, out, 0, head.length);
     System.arraycopy(body, 1, out, head.length, body.length - 1);
     return out;
+  }
+
+  /** The members {@link #toJson} gives, in its order, written straight out without a tree. */
+  private byte[] write(Message m, long seq) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      if (seq > 0) {
+        g.writeNumberField("seq", seq);
+      }
+      g.writeStringField("id", m.id());
+      g.writeStringField("role", m.role());
+      g.writeArrayFieldStart("parts");
+      for (Part p : m.parts()) {
+        g.writeTree(p.node());
+      }
+      g.writeEndArray();
+      g.writeStringField("created_at", m.createdAt());
+      for (Map.Entry<String, JsonNode> e : m.extraFields().entrySet()) {
+        g.writeFieldName(e.getKey());
+        g.writeTree(e.getValue());
+      }
+      g.writeEndObject();
+    }
+    return out.toByteArray();
   }
 
   ObjectNode toJson(Message m, long seq) {

@@ -5,6 +5,7 @@ import dev.sessionstore.spi.Blob;
 import dev.sessionstore.spi.ConflictException;
 import dev.sessionstore.spi.NotFoundException;
 import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.Retries;
 import dev.sessionstore.spi.StorageBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,26 +118,28 @@ final class Committer {
       return stored;
     }
     String key = SessionLayout.marker(id, ours.number());
-    for (int attempt = 0; attempt < store.maxRetries; attempt++) {
-      Blob current = backend.get(key).orElse(null);
-      if (current == null) {
-        break;
-      }
-      Marker now = Marker.parse(ours.number(), store.codec.readObject(current.value(), key));
-      if (!now.rolledForward()) {
-        return now;
-      }
-      Marker patched = now.withSummary(ours.summary());
-      try {
+    ContentionException lost = new ContentionException("could not store the summary of archive "
+        + ours.number() + " of session '" + id + "': its marker kept changing");
+    try {
+      return Retries.run(store.maxRetries, Committer::lostARace, e -> { }, attempt -> {
+        Blob current = backend.get(key).orElseThrow(() -> lost);
+        Marker now = Marker.parse(ours.number(), store.codec.readObject(current.value(), key));
+        if (!now.rolledForward()) {
+          return now;
+        }
+        Marker patched = now.withSummary(ours.summary());
         backend.put(key, store.codec.write(patched.toJson(store.codec.mapper())),
             Precondition.matches(current.version()));
         return patched;
-      } catch (ConflictException | NotFoundException e) {
-        Retry.backoff(attempt);
-      }
+      });
+    } catch (ConflictException | NotFoundException e) {
+      throw lost;
     }
-    throw new ContentionException("could not store the summary of archive " + ours.number()
-        + " of session '" + id + "': its marker kept changing");
+  }
+
+  /** A conditional write that found the blob changed or gone: read again and retry. */
+  static boolean lostARace(Exception e) {
+    return e instanceof ConflictException || e instanceof NotFoundException;
   }
 
   private void writeCounters(Marker marker, int retained) {

@@ -7,6 +7,7 @@ import dev.sessionstore.spi.Blob;
 import dev.sessionstore.spi.ConflictException;
 import dev.sessionstore.spi.NotFoundException;
 import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.Retries;
 import dev.sessionstore.spi.StorageBackend;
 import java.time.Duration;
 import java.time.Instant;
@@ -199,30 +200,33 @@ final class Lifecycle {
    * the version judged), then deletes it. {@return whether it was deleted}
    */
   boolean deleteIfExpired(String id, Instant before) {
-    for (int attempt = 0; attempt < store.maxRetries; attempt++) {
-      Stored cur = read(id);
-      if (cur.version() == null) {
-        return false; // being created (entries come first) or already gone
-      }
-      if (cur.deleting()) {
-        finishDelete(id, cur);
-        return true;
-      }
-      if (!cur.info().expiredAt(before)) {
-        return false; // extended meanwhile: kept
-      }
-      try {
+    Stored marked;
+    try {
+      marked = Retries.run(store.maxRetries, Committer::lostARace, e -> { }, attempt -> {
+        Stored cur = read(id);
+        if (cur.version() == null) {
+          return null; // being created (entries come first) or already gone
+        }
+        if (cur.deleting()) {
+          return cur;
+        }
+        if (!cur.info().expiredAt(before)) {
+          return null; // extended meanwhile: kept
+        }
+        // conditional on the version judged: if it changed, the next attempt judges again
         backend.put(SessionLayout.info(id), json(cur.info(), true),
             Precondition.matches(cur.version()));
-      } catch (ConflictException | NotFoundException e) {
-        Retry.backoff(attempt);
-        continue; // changed meanwhile: judge again
-      }
-      finishDelete(id, cur);
-      return true;
+        return cur;
+      });
+    } catch (ConflictException | NotFoundException e) {
+      throw new ContentionException("could not delete expired session '" + id
+          + "': its info kept changing");
     }
-    throw new ContentionException("could not delete expired session '" + id
-        + "': its info kept changing");
+    if (marked == null) {
+      return false;
+    }
+    finishDelete(id, marked);
+    return true;
   }
 
   /** Finishes the delete of a marked session; idempotent. */

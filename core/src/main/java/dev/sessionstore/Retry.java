@@ -1,13 +1,12 @@
 package dev.sessionstore;
 
 import dev.sessionstore.spi.ConflictException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
+import dev.sessionstore.spi.Retries;
 
 /**
- * The one retry-on-conflict loop: run an attempt; when it loses a race ({@link
- * ConflictException}), let the caller catch up with storage, pause a random, growing time so
- * that competing writers spread out, and try again, up to a limit.
+ * Core's use of the shared retry loop ({@link Retries}): an attempt that loses a race
+ * ({@link ConflictException}) lets the caller catch up with storage and tries again; when every
+ * attempt lost, the caller gets a {@link ContentionException}.
  */
 final class Retry {
   /** One attempt; throws {@link ConflictException} when another writer won. */
@@ -18,20 +17,13 @@ final class Retry {
   private Retry() {}
 
   static <T> T onConflict(int maxAttempts, String what, Attempt<T> attempt, Runnable catchUp) {
-    for (int i = 0; i < maxAttempts; i++) {
-      try {
-        return attempt.run(i);
-      } catch (ConflictException e) {
-        catchUp.run();
-        backoff(i);
-      }
+    try {
+      return Retries.run(maxAttempts, e -> e instanceof ConflictException, e -> catchUp.run(),
+          attempt::run);
+    } catch (ConflictException e) {
+      catchUp.run(); // the last loser also leaves its view current
+      throw new ContentionException(what + " lost " + maxAttempts
+          + " races in a row to other writers; nothing was written by the last attempt");
     }
-    throw new ContentionException(what + " lost " + maxAttempts
-        + " races in a row to other writers; nothing was written by the last attempt");
-  }
-
-  static void backoff(int attempt) {
-    long maxMicros = 1L << Math.min(attempt, 12);
-    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxMicros + 1) * 1000);
   }
 }

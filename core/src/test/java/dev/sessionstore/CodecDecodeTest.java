@@ -91,6 +91,16 @@ class CodecDecodeTest {
     assertTrue(e.getMessage().contains("log seq 1"), e.getMessage());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("accepted")
+  void aRecordIsWrittenAsItsTreeIs(String name, String json) throws Exception {
+    Message m = codec.decodeTree(json.getBytes(StandardCharsets.UTF_8), 0, "log").message();
+    for (long seq : new long[] {0, 12}) {
+      assertEquals(codec.mapper().writeValueAsString(codec.toJson(m, seq)),
+          new String(codec.encodeRecord(m, seq), StandardCharsets.UTF_8), name);
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void invalidUtf8InsideASkippedStringIsRefusedAtLoad() {
     byte[] head = "{\"id\":\"m\",\"role\":\"user\",\"x\":\"a".getBytes(StandardCharsets.UTF_8);

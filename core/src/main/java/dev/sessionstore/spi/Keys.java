@@ -1,7 +1,5 @@
 package dev.sessionstore.spi;
 
-import java.util.regex.Pattern;
-
 /**
  * Validates storage keys. A key is one or more segments joined by {@code /}; each segment is 1
  * to 128 characters from {@code [A-Za-z0-9._-]} and is neither {@code .} nor {@code ..}. Keys
@@ -9,7 +7,6 @@ import java.util.regex.Pattern;
  * rows without escaping.
  */
 public final class Keys {
-  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   /** Longest accepted key. */
   public static final int MAX_KEY_LENGTH = 1024;
 
@@ -30,11 +27,19 @@ public final class Keys {
       throw new IllegalArgumentException(
           "storage key longer than " + MAX_KEY_LENGTH + " characters");
     }
-    for (String segment : key.split("/", -1)) {
-      if (!SEGMENT.matcher(segment).matches() || segment.equals(".") || segment.equals("..")) {
-        throw new IllegalArgumentException(
-            "invalid storage key '" + printable(key) + "': each '/'-separated segment must be"
-                + " 1-128 characters of [A-Za-z0-9._-] and not '.' or '..'");
+    // A plain loop, not a regex per segment: every storage call validates its key.
+    int segmentStart = 0;
+    for (int i = 0; i <= key.length(); i++) {
+      if (i == key.length() || key.charAt(i) == '/') {
+        int length = i - segmentStart;
+        boolean dots = (length == 1 || length == 2) && key.startsWith("..".substring(0, length),
+            segmentStart);
+        if (length < 1 || length > 128 || dots) {
+          throw invalid(key);
+        }
+        segmentStart = i + 1;
+      } else if (!allowed(key.charAt(i))) {
+        throw invalid(key);
       }
     }
     return key;
@@ -60,6 +65,17 @@ public final class Keys {
     }
     requireValidKey(prefix.substring(0, prefix.length() - 1));
     return prefix;
+  }
+
+  private static boolean allowed(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '.' || c == '_' || c == '-';
+  }
+
+  private static IllegalArgumentException invalid(String key) {
+    return new IllegalArgumentException(
+        "invalid storage key '" + printable(key) + "': each '/'-separated segment must be"
+            + " 1-128 characters of [A-Za-z0-9._-] and not '.' or '..'");
   }
 
   private static String printable(String s) {
