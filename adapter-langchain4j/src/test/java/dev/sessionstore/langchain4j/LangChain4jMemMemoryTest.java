@@ -1,10 +1,12 @@
 package dev.sessionstore.langchain4j;
 
+import dev.sessionstore.conformance.StoreTarget;
+
 class LangChain4jMemMemoryTest extends LangChain4jMemoryContract {
-  private final Backend backend = Backend.mem();
+  private final StoreTarget backend = StoreTarget.mem("lc4j-");
 
   @Override
-  Backend backend() {
+  StoreTarget backend() {
     return backend;
   }
 }

@@ -1,5 +1,7 @@
 package dev.sessionstore.langchain4j;
 
+import dev.sessionstore.conformance.StoreTarget;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,7 +43,7 @@ import org.junit.jupiter.api.Test;
 abstract class LangChain4jMemoryContract {
   private static final SystemMessage SYSTEM = SystemMessage.from("You are terse.");
 
-  abstract Backend backend();
+  abstract StoreTarget backend();
 
   private final String id = "conv-" + UUID.randomUUID();
 
@@ -49,7 +51,7 @@ abstract class LangChain4jMemoryContract {
 
   @Test
   void messageWindowOfTenKeepsTheWholeHistoryWithThePinnedSystemMessage() {
-    Backend backend = backend();
+    StoreTarget backend = backend();
     List<ChatMessage> expected = new ArrayList<>();
     try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend.uri()).build()) {
       Function<dev.langchain4j.store.memory.chat.ChatMemoryStore, ChatMemory> memory = s ->
@@ -72,7 +74,7 @@ abstract class LangChain4jMemoryContract {
 
   @Test
   void tokenWindowKeepsTheWholeHistoryWithThePinnedSystemMessage() {
-    Backend backend = backend();
+    StoreTarget backend = backend();
     TokenCountEstimator words = new WordCount();
     List<ChatMessage> expected = new ArrayList<>();
     try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend.uri()).build()) {
@@ -95,7 +97,7 @@ abstract class LangChain4jMemoryContract {
 
   @Test
   void systemMessageReplacedAtTheFrontIsStoredWhereItAppeared() {
-    Backend backend = backend();
+    StoreTarget backend = backend();
     SystemMessage other = SystemMessage.from("You are verbose now.");
     List<ChatMessage> expected = new ArrayList<>();
     try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend.uri()).build()) {
@@ -140,7 +142,7 @@ abstract class LangChain4jMemoryContract {
 
   @Test
   void aiServicesConversationOfHundredTurnsSurvivesARestartWithAWindowOfTen() {
-    Backend backend = backend();
+    StoreTarget backend = backend();
     List<ChatMessage> expected = new ArrayList<>(List.of(SYSTEM));
     for (int run = 0; run < 2; run++) { // the second run is a fresh store: a restarted application
       try (SessionStoreChatMemoryStore store = SessionStoreChatMemoryStore.builder().uri(backend.uri()).build()) {
@@ -178,7 +180,7 @@ abstract class LangChain4jMemoryContract {
 
   @Test
   void lostClearsAreHealedAndTheHistoryStaysExact() {
-    Backend backend = backend();
+    StoreTarget backend = backend();
     AtomicInteger heals = new AtomicInteger();
     List<ChatMessage> expected = new ArrayList<>();
     List<ChatMessage> window;

@@ -1,5 +1,7 @@
 package dev.sessionstore.springai;
 
+import dev.sessionstore.conformance.StoreTarget;
+
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,7 +9,7 @@ class SpringAiFileRepositoryTest extends SpringAiRepositoryContract {
   @TempDir Path dir;
 
   @Override
-  Backend backend() {
-    return Backend.file(dir);
+  StoreTarget backend() {
+    return StoreTarget.file(dir);
   }
 }

@@ -1,10 +1,12 @@
 package dev.sessionstore.springai;
 
+import dev.sessionstore.conformance.StoreTarget;
+
 class SpringAiMemRepositoryTest extends SpringAiRepositoryContract {
-  private final Backend backend = Backend.mem();
+  private final StoreTarget backend = StoreTarget.mem("springai-");
 
   @Override
-  Backend backend() {
+  StoreTarget backend() {
     return backend;
   }
 }

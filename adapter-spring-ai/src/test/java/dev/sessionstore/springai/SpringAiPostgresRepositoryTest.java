@@ -1,8 +1,10 @@
 package dev.sessionstore.springai;
 
+import dev.sessionstore.conformance.StoreTarget;
+
 class SpringAiPostgresRepositoryTest extends SpringAiRepositoryContract {
   @Override
-  Backend backend() {
-    return Backend.postgres();
+  StoreTarget backend() {
+    return StoreTarget.postgres("springai_", "the Spring AI adapter");
   }
 }

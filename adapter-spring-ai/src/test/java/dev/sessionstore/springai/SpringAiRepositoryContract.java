@@ -1,5 +1,7 @@
 package dev.sessionstore.springai;
 
+import dev.sessionstore.conformance.StoreTarget;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,7 +41,7 @@ import org.springframework.util.MimeTypeUtils;
 abstract class SpringAiRepositoryContract {
   private static final SystemMessage SYSTEM = new SystemMessage("You are terse.");
 
-  abstract Backend backend();
+  abstract StoreTarget backend();
 
   private final String id = "conv-" + UUID.randomUUID();
 

@@ -1,5 +1,7 @@
 package dev.sessionstore.springai;
 
+import dev.sessionstore.conformance.StoreTarget;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -73,15 +75,15 @@ class SpringBootChatClientTest {
 
   @Test
   void conversationSurvivesARestartOnLocalDisk() {
-    hundredTurnsWithARestart(Backend.file(dir));
+    hundredTurnsWithARestart(StoreTarget.file(dir));
   }
 
   @Test
   void conversationSurvivesARestartOnPostgres() {
-    hundredTurnsWithARestart(Backend.postgres());
+    hundredTurnsWithARestart(StoreTarget.postgres("springai_", "the Spring AI adapter"));
   }
 
-  private void hundredTurnsWithARestart(Backend backend) {
+  private void hundredTurnsWithARestart(StoreTarget backend) {
     String conversation = "user-" + UUID.randomUUID();
     List<Message> expected = new ArrayList<>();
     for (int run = 0; run < 2; run++) {

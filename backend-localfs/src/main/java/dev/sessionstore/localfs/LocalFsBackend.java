@@ -11,6 +11,7 @@ import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.LogSlice;
 import dev.sessionstore.spi.NotFoundException;
 import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.Retries;
 import dev.sessionstore.spi.StorageBackend;
 import dev.sessionstore.spi.StorageException;
 import java.io.ByteArrayOutputStream;
@@ -1168,7 +1169,8 @@ final class LocalFsBackend implements StorageBackend {
   private Path childDir(Path dir, String seg, boolean create) throws IOException {
     Path d = dir.resolve(seg);
     Path alt = dir.resolve(seg + AS_DIR);
-    for (int attempt = 0; ; attempt++) {
+    // Another writer may make the name between our look and our mkdir: look again.
+    return Retries.run(4, e -> e instanceof FileAlreadyExistsException, e -> { }, attempt -> {
       BasicFileAttributes a = io.attrs(d);
       if (a != null && a.isDirectory()) {
         return d;
@@ -1183,17 +1185,10 @@ final class LocalFsBackend implements StorageBackend {
       if (!dir.equals(root)) {
         checkInsideRoot(seg, dir);
       }
-      try {
-        io.mkdir(make);
-      } catch (FileAlreadyExistsException e) {
-        if (attempt < 3) {
-          continue; // another writer made the name meanwhile: look again
-        }
-        throw e;
-      }
+      io.mkdir(make);
       io.syncDir(dir);
       return make;
-    }
+    });
   }
 
   /**
