@@ -435,6 +435,38 @@ public final class SessionStore implements AutoCloseable {
     return report;
   }
 
+  /**
+   * Writes session {@code id} into {@code target} in OpenViking's on-disk format, once and
+   * explicitly: the directory OpenViking keeps one session in ({@code .../sessions/<id>}), with
+   * {@code messages.jsonl} (the live messages, without seqs), {@code .meta.json} (its
+   * {@code message_count} is the number of live lines, so OpenViking's loader keeps every one)
+   * and {@code history/archive_NNN/} per completed archive ({@code messages.jsonl}, {@code .done}
+   * naming its first and last message ids, {@code .overview.md} holding its summary).
+   *
+   * <p>Verified: the files are written into a temporary sibling of {@code target}, read back
+   * through the importer (the parser and OpenViking rule {@link #importSession} applies), and
+   * compared with the session — live messages, archives, their messages and summaries — before
+   * one rename puts them at {@code target}. A failure or crash leaves nothing at {@code target}.
+   * Reading the session is an ordinary read (it may heal it); nothing else is written to this
+   * store. One-way: the session here and the export are independent copies afterwards.
+   *
+   * @param id the session id
+   * @param target the session directory to create; absent or an empty directory, in an existing
+   *     parent directory
+   * @return the counts written and verified
+   * @throws InvalidSessionIdException before anything is read or written if the id is not valid
+   * @throws SessionNotFoundException if the session does not exist
+   * @throws ImportRequiredException if the session is still in OpenViking's format
+   * @throws ExportException if the target is taken, the session cannot be carried unchanged,
+   *     writing failed, or the export read back differs ({@link ExportException#reason()})
+   * @throws ContentionException if commits kept changing the session while it was read
+   */
+  public ExportReport exportSession(String id, java.nio.file.Path target) {
+    SessionLayout.requireValidId(id);
+    Objects.requireNonNull(target, "target");
+    return new SessionExporter(this, id, target).run();
+  }
+
   void reconciled(HealReport report) {
     if (!report.problems().isEmpty()) {
       LOG.warn("session '{}' has damage that reconcile did not repair (nothing was dropped for"

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       ExpireCommand.class,
       CheckCommand.class,
       ImportCommand.class,
+      ExportCommand.class,
       CopyCommand.class,
       VerifyCommand.class,
       CommandLine.HelpCommand.class

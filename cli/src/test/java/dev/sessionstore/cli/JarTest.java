@@ -310,7 +310,7 @@ class JarTest {
     List<String> lines = top.toString().lines().toList();
     int from = lines.indexOf("Commands:") + 1;
     for (String cmd : List.of("demo", "append", "commit", "show", "list", "check", "copy",
-        "verify", "import")) {
+        "verify", "import", "export")) {
       String line = lines.stream().filter(l -> l.startsWith("  " + cmd + " ")).findFirst()
           .orElseThrow(() -> new AssertionError(cmd + " missing:\n" + top));
       int at = lines.indexOf(line);
@@ -320,7 +320,7 @@ class JarTest {
     }
     assertTrue(top.toString().contains("  s3://bucket/prefix?region=eu-west-1\n"), top.toString());
     for (String cmd : List.of("", "demo", "append", "commit", "show", "list", "check", "copy",
-        "verify", "import")) {
+        "verify", "import", "export")) {
       java.io.StringWriter w = new java.io.StringWriter();
       String[] args = cmd.isEmpty() ? new String[] {"--help"} : new String[] {cmd, "--help"};
       Main.run(args, new java.io.PrintWriter(w, true), new java.io.PrintWriter(w, true));
