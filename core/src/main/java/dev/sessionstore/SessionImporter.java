@@ -96,8 +96,26 @@ final class SessionImporter {
 
   private Optional<String> overview(int n) {
     return backend.get(SessionLayout.overview(id, n))
-        .map(b -> new String(b.value(), StandardCharsets.UTF_8).strip())
+        .map(b -> withoutFrontMatter(new String(b.value(), StandardCharsets.UTF_8)).strip())
         .filter(t -> !t.isEmpty());
+  }
+
+  /**
+   * The body of an overview: OpenViking writes {@code ---}, YAML lines (its {@code viking://}
+   * address) and {@code ---} before the summary, and reads the rest as the summary. Text
+   * without a closing {@code ---} line is kept whole.
+   */
+  static String withoutFrontMatter(String text) {
+    String[] lines = text.split("\r?\n", -1);
+    if (lines.length == 0 || !lines[0].strip().equals("---")) {
+      return text;
+    }
+    for (int i = 1; i < lines.length; i++) {
+      if (lines[i].strip().equals("---")) {
+        return String.join("\n", java.util.Arrays.asList(lines).subList(i + 1, lines.length));
+      }
+    }
+    return text;
   }
 
   private void conditionalPut(String key, byte[] value, String version) {

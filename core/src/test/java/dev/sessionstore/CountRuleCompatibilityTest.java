@@ -12,6 +12,7 @@ import dev.sessionstore.spi.Precondition;
 import dev.sessionstore.spi.StorageBackend;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -169,5 +170,18 @@ class CountRuleCompatibilityTest {
     assertEquals(List.of("C"), texts(reopened.messages()));
     assertEquals(6, reopened.meta().totalMessageCount());
     assertEquals(List.of("X", "Y", "Z"), texts(reopened.archiveMessages(1)));
+  }
+
+  @Test
+  void anOverviewsFrontMatterIsNotPartOfTheImportedSummary() {
+    seed(Markers.WITH_IDS, 1, List.of("X"), "A");
+    mem.put("sessions/ov/history/archive_001/.overview.md",
+        utf8("---\ndirectory: viking://session/ov/history/archive_001\n---\n\nthey talked\n"
+            + "about --- things\n"), Precondition.absent());
+    SessionStore store = TestStores.store(TestStores.reopen(mem));
+    store.importSession("ov");
+    assertEquals("they talked\nabout --- things",
+        store.session("ov").archives().get(0).summary());
+    assertEquals("---\nno closing line", SessionImporter.withoutFrontMatter("---\nno closing line"));
   }
 }
