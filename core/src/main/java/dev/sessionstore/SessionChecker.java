@@ -2,6 +2,7 @@ package dev.sessionstore;
 
 import dev.sessionstore.spi.Blob;
 import dev.sessionstore.spi.ConflictException;
+import dev.sessionstore.spi.CorruptStorageException;
 import dev.sessionstore.spi.NotFoundException;
 import dev.sessionstore.spi.Precondition;
 import dev.sessionstore.spi.StorageBackend;
@@ -18,8 +19,9 @@ import java.util.Set;
  * plan without applying it, plus everything a reconcile does not look at — every archive's
  * marker against its messages, duplicates, unreadable bytes, gaps in the live log, messages both
  * live and archived. A check writes nothing. A repair fixes only what the stored data itself
- * decides (a marker rebuilt from its archive's messages, an exact duplicate line removed), copies
- * what it changes into {@code quarantine/} first, and deletes nothing.
+ * decides (a marker rebuilt from its archive's messages, an exact duplicate line removed, a
+ * log's last line that no append wrote set aside by the backend), copies what it changes into
+ * {@code quarantine/} first, and deletes nothing.
  */
 final class SessionChecker {
   private final SessionStore store;
@@ -44,7 +46,11 @@ final class SessionChecker {
   HealReport repair() {
     for (Finding f : findings().findings) {
       if (f.fix != null) {
-        f.fix.run();
+        try {
+          f.fix.run();
+        } catch (SessionStoreException e) {
+          // the damage is worse than the fix assumed: the check below reports it
+        }
       }
     }
     try {
@@ -86,7 +92,15 @@ final class SessionChecker {
     try {
       s = reader.read(id, true);
     } catch (SessionStoreException e) {
-      f.add(SessionLayout.root(id) + ": cannot be read: " + e.getMessage());
+      String problem = SessionLayout.root(id) + ": cannot be read: " + e.getMessage();
+      if (e instanceof CorruptStorageException) {
+        // A backend sets aside what no append wrote (an unfinished or oversized last line of
+        // a log) when a writer comes by; a trim that removes nothing is such a writer. Damage
+        // before the last line stays, and the check after the repair reports it again.
+        f.add(problem, () -> backend.trim(SessionLayout.log(id), 0));
+      } else {
+        f.add(problem);
+      }
       return f;
     }
     Plan plan = Reconciler.plan(s, now(), store.codec.mapper());
