@@ -124,8 +124,9 @@ final class JsonLines {
    * <p>A fragment after the last newline, or a last non-blank line that does not parse, is the
    * tail of an append that never completed. Any other line that does not parse, or a seq that
    * does not increase, is corruption, and so is a complete line longer than {@link
-   * #MAX_RECORD_BYTES} (callers set an oversized last line aside before they scan). Lines that start with {@code {"seq":N,} are taken at their
-   * word except the last one: the rest of such a line is left to the reader of the record.
+   * #MAX_RECORD_BYTES} (callers set an oversized last line aside before they scan). Lines that
+   * start with {@code {"seq":N,} are taken at their word except the last one: the rest of such
+   * a line is left to the reader of the record.
    *
    * @param base the seq before the first line ({@link #UNKNOWN} if {@code from} is not the
    *     start of the file); a line without {@code "seq"} takes the previous seq + 1, and lines

@@ -63,7 +63,7 @@ class GiantLineTest {
     return root.resolve(LOG);
   }
 
-  /** Appends one line of {@code length} bytes: a JSON string record or junk, with or without newline. */
+  /** Appends a line of {@code length} bytes: a JSON string record or junk, newline or not. */
   private void appendGiantLine(long length, boolean json, boolean newline) throws IOException {
     byte[] head = "{\"seq\":99,\"id\":\"x\",\"text\":\"".getBytes(UTF_8);
     byte[] tail = "\"}".getBytes(UTF_8);
@@ -232,8 +232,8 @@ class GiantLineTest {
       s.session(ID).append(List.of(Message.user("a"), Message.user("b")));
     }
     appendGiantLine(GIANT, false, true);
-    Files.write(logFile(), "{\"seq\":4,\"id\":\"later\",\"role\":\"user\",\"parts\":[],\"created_at\":\"t\"}\n"
-        .getBytes(UTF_8), StandardOpenOption.APPEND);
+    Files.write(logFile(), ("{\"seq\":4,\"id\":\"later\",\"role\":\"user\",\"parts\":[],"
+        + "\"created_at\":\"t\"}\n").getBytes(UTF_8), StandardOpenOption.APPEND);
     long size = Files.size(logFile());
     try (SessionStore s = SessionStore.builder().backend(open()).build()) {
       HealReport found = s.check(ID);

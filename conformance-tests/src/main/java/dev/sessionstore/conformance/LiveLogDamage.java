@@ -9,9 +9,11 @@ import dev.sessionstore.Message;
 import dev.sessionstore.Session;
 import dev.sessionstore.SessionLayout;
 import dev.sessionstore.SessionStore;
+import dev.sessionstore.conformance.FaultInjectingBackend.Operation;
 import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.StorageBackend;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,7 +38,7 @@ interface LiveLogDamage extends KitGroup {
   private static List<String> history(StorageBackend b, String id) {
     try (SessionStore s = store(b)) {
       Session session = s.session(id);
-      List<String> out = new java.util.ArrayList<>();
+      List<String> out = new ArrayList<>();
       session.archives().forEach(a -> out.addAll(SessionChecks.texts(
           session.archiveMessages(a.number()))));
       out.addAll(SessionChecks.texts(session.messages()));
@@ -56,10 +58,9 @@ interface LiveLogDamage extends KitGroup {
     try (SessionStore s = SessionStore.builder().backend(watching).build()) {
       found = s.check(id);
     }
-    Map<FaultInjectingBackend.Operation, Long> c = watching.counts();
-    assertEquals(0, c.get(FaultInjectingBackend.Operation.PUT)
-        + c.get(FaultInjectingBackend.Operation.APPEND) + c.get(FaultInjectingBackend.Operation.TRIM)
-        + c.get(FaultInjectingBackend.Operation.DELETE), "check must write nothing: " + c);
+    Map<Operation, Long> c = watching.counts();
+    assertEquals(0, c.get(Operation.PUT) + c.get(Operation.APPEND) + c.get(Operation.TRIM)
+        + c.get(Operation.DELETE), "check must write nothing: " + c);
     assertFalse(found.repaired());
     return found.problems();
   }
