@@ -2,6 +2,7 @@ package dev.sessionstore;
 
 import dev.sessionstore.spi.Blob;
 import dev.sessionstore.spi.ConflictException;
+import dev.sessionstore.spi.CorruptStorageException;
 import dev.sessionstore.spi.NotFoundException;
 import dev.sessionstore.spi.Precondition;
 import dev.sessionstore.spi.StorageBackend;
@@ -18,10 +19,14 @@ import java.util.Set;
  * plan without applying it, plus everything a reconcile does not look at — every archive's
  * marker against its messages, duplicates, unreadable bytes, gaps in the live log, messages both
  * live and archived. A check writes nothing. A repair fixes only what the stored data itself
- * decides (a marker rebuilt from its archive's messages, an exact duplicate line removed), copies
- * what it changes into {@code quarantine/} first, and deletes nothing.
+ * decides (a marker rebuilt from its archive's messages, an exact duplicate line removed, a
+ * log's last line that no append wrote set aside by the backend), copies what it changes into
+ * {@code quarantine/} first, and deletes nothing.
  */
 final class SessionChecker {
+  /** Quarantine name of live records a repair removed as copies of archived messages. */
+  private static final String LIVE_COPIES = "messages.jsonl.archived-copies";
+
   private final SessionStore store;
   private final StorageBackend backend;
   private final String id;
@@ -44,7 +49,11 @@ final class SessionChecker {
   HealReport repair() {
     for (Finding f : findings().findings) {
       if (f.fix != null) {
-        f.fix.run();
+        try {
+          f.fix.run();
+        } catch (SessionStoreException e) {
+          // the damage is worse than the fix assumed: the check below reports it
+        }
       }
     }
     try {
@@ -86,41 +95,131 @@ final class SessionChecker {
     try {
       s = reader.read(id, true);
     } catch (SessionStoreException e) {
-      f.add(SessionLayout.root(id) + ": cannot be read: " + e.getMessage());
+      String problem = SessionLayout.root(id) + ": cannot be read: " + e.getMessage();
+      if (e instanceof CorruptStorageException) {
+        // A backend sets aside what no append wrote (an unfinished or oversized last line of
+        // a log) when a writer comes by; a trim that removes nothing is such a writer. Damage
+        // before the last line stays, and the check after the repair reports it again.
+        f.add(problem, () -> backend.trim(SessionLayout.log(id), 0));
+      } else {
+        f.add(problem);
+      }
       return f;
     }
     Plan plan = Reconciler.plan(s, now(), store.codec.mapper());
     f.plan = plan;
     plan.problems().forEach(f::add);
 
-    Map<String, Integer> archivedIn = new HashMap<>();
+    Map<String, Archived> archived = new HashMap<>();
     for (int n : reader.archiveNumbers(id)) {
-      checkArchive(n, s, f, archivedIn);
+      checkArchive(n, s, f, archived);
     }
 
-    long previous = 0;
+    // Seqs run on from the archives (when they carry seqs) through the live log; records at
+    // or below the archives' end are the plan's business (stale, or damage it reports).
+    Marker newest = plan.newestMarker();
+    long previous = newest == null ? 0 : newest.hasSeqs() ? newest.lastSeq() : -1;
     Set<String> liveIds = new HashSet<>();
     String log = SessionLayout.log(id);
+    Set<Long> setAside = null;
     for (LiveEntry e : s.live()) {
-      if (previous > 0 && e.seq() != previous + 1) {
-        f.add(log + ": seq gap, " + previous + " is followed by " + e.seq());
+      if (previous >= 0 && e.seq() > previous + 1) {
+        if (setAside == null) {
+          setAside = copiesSetAside(archived);
+        }
+        if (!covers(setAside, previous + 1, e.seq() - 1)) {
+          f.add(log + ": seq gap, " + (previous == 0 ? "the log starts at " + e.seq()
+              : previous + " is followed by " + e.seq()));
+        }
       }
-      previous = e.seq();
+      previous = previous < 0 ? e.seq() : Math.max(previous, e.seq());
       if (!liveIds.add(e.id())) {
         f.add(log + ": message " + e.id() + " is live twice (again at seq " + e.seq() + ")");
       }
     }
-    for (Message m : plan.live()) {
-      Integer n = archivedIn.get(m.id());
-      if (n != null) {
-        f.add(log + ": message " + m.id() + " (seq " + m.seq() + ") is live and also in "
-            + SessionLayout.archiveName(n));
-      }
-    }
+    checkLiveAndArchived(s, plan, archived, f);
     return f;
   }
 
-  private void checkArchive(int n, Snapshot s, Findings f, Map<String, Integer> archivedIn) {
+  /**
+   * The seqs of live records an earlier repair moved to quarantine as exact copies of archived
+   * messages: the gap they leave in the log is the repair's, not damage.
+   */
+  private Set<Long> copiesSetAside(Map<String, Archived> archived) {
+    Set<Long> seqs = new HashSet<>();
+    String dir = SessionLayout.quarantine(id);
+    for (String name : backend.list(dir)) {
+      if (!name.startsWith(LIVE_COPIES)) {
+        continue;
+      }
+      Optional<Blob> blob = backend.get(dir + name);
+      List<Message> copies = blob.isEmpty() ? null : decodeOrNull(blob.get(), dir + name);
+      for (Message m : copies == null ? List.<Message>of() : copies) {
+        Archived a = archived.get(m.id());
+        if (a != null && a.message().sameContent(m)) {
+          seqs.add(m.seq());
+        }
+      }
+    }
+    return seqs;
+  }
+
+  private static boolean covers(Set<Long> seqs, long from, long to) {
+    for (long q = from; q <= to; q++) {
+      if (!seqs.contains(q)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A message archived in archive {@code number}, as that archive holds it. */
+  private record Archived(int number, Message message) {}
+
+  /**
+   * Live messages that an archive holds too (what a retry across a commit once stored). A repair
+   * removes them only where the data decides: a run at the head of the live log, each an exact
+   * copy of its archived message, so the trim that removes them takes nothing else. Their
+   * records go to quarantine first.
+   */
+  private void checkLiveAndArchived(Snapshot s, Plan plan, Map<String, Archived> archived,
+      Findings f) {
+    String log = SessionLayout.log(id);
+    List<Message> headCopies = new ArrayList<>();
+    int fixAt = -1;
+    boolean atHead = true;
+    for (Message m : plan.live()) {
+      Archived a = archived.get(m.id());
+      boolean exactCopy = a != null && a.message().sameContent(m);
+      atHead &= exactCopy;
+      if (a == null) {
+        continue;
+      }
+      if (atHead) {
+        headCopies.add(m);
+        fixAt = f.findings.size();
+      }
+      f.add(log + ": message " + m.id() + " (seq " + m.seq() + ") is live and also in "
+          + SessionLayout.archiveName(a.number()) + (exactCopy ? "" : ", with other content"));
+    }
+    if (headCopies.isEmpty()) {
+      return;
+    }
+    long through = headCopies.get(headCopies.size() - 1).seq();
+    Set<Long> copySeqs = new HashSet<>();
+    headCopies.forEach(m -> copySeqs.add(m.seq()));
+    boolean onlyCopiesGo = s.live().stream().filter(e -> e.seq() <= through)
+        .allMatch(e -> e.seq() <= plan.trimThrough() || copySeqs.contains(e.seq()));
+    if (onlyCopiesGo) {
+      // one trim removes every copy at the head: it is the fix of the last one's finding
+      f.findings.set(fixAt, new Finding(f.findings.get(fixAt).problem, () -> {
+        putQuarantined(LIVE_COPIES, store.codec.encodeJsonl(headCopies));
+        backend.trim(log, through);
+      }));
+    }
+  }
+
+  private void checkArchive(int n, Snapshot s, Findings f, Map<String, Archived> archived) {
     String markerKey = SessionLayout.marker(id, n);
     String bodyKey = SessionLayout.archiveMessages(id, n);
     Optional<Blob> markerBlob = backend.get(markerKey);
@@ -180,7 +279,7 @@ final class SessionChecker {
       });
       body = unique;
     }
-    unique.forEach(m -> archivedIn.put(m.id(), n));
+    unique.forEach(m -> archived.put(m.id(), new Archived(n, m)));
     if (marker.imported() || !marker.hasSeqs()) {
       if (marker.messageCount() >= 0 && marker.messageCount() != body.size()) {
         f.add(markerKey + ": message_count " + marker.messageCount() + " but its archive holds "
@@ -250,9 +349,13 @@ final class SessionChecker {
   }
 
   private void quarantine(String key, Blob blob) {
-    String name = key.substring(SessionLayout.root(id).length()).replace('/', '.')
-        + "." + store.clock.millis();
-    backend.put(SessionLayout.quarantine(id) + name, blob.value(), Precondition.none());
+    putQuarantined(key.substring(SessionLayout.root(id).length()).replace('/', '.'),
+        blob.value());
+  }
+
+  private void putQuarantined(String name, byte[] value) {
+    backend.put(SessionLayout.quarantine(id) + name + "." + store.clock.millis(), value,
+        Precondition.none());
   }
 
   private String now() {

@@ -1,15 +1,26 @@
 package dev.sessionstore.jdbc;
 
 import dev.sessionstore.conformance.LocationConformanceKit;
+import dev.sessionstore.conformance.LogDamage;
 import dev.sessionstore.spi.StorageBackend;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 
 /**
  * Runs the conformance kit on one database: each backend the kit asks for gets its own random
- * table prefix (so it starts empty), and the tables are dropped after every test.
+ * table prefix (so it starts empty), and the tables are dropped after every test. Damage to a
+ * log is a bound {@code DELETE} of one record row, on a connection outside the backend's pool.
  */
 abstract class JdbcConformance extends LocationConformanceKit<String> {
   private TestDb db;
+  /** The table prefix of every backend opened here, for the damage hook. */
+  private final Map<StorageBackend, String> prefixes =
+      Collections.synchronizedMap(new IdentityHashMap<>());
 
   /** The database to use; called once per test. */
   abstract TestDb database();
@@ -28,7 +39,26 @@ abstract class JdbcConformance extends LocationConformanceKit<String> {
 
   @Override
   protected StorageBackend openLocation(String prefix) {
-    return db().open(prefix);
+    StorageBackend b = db().open(prefix);
+    prefixes.put(b, prefix);
+    return b;
+  }
+
+  @Override
+  protected Optional<LogDamage> logDamage() {
+    return Optional.of((backend, log, seq) -> {
+      String prefix = prefixes.get(backend);
+      // The prefix is one this class generated ([a-z0-9_]); the values are bound.
+      try (Connection c = db().connect();
+          PreparedStatement p = c.prepareStatement(
+              "DELETE FROM " + prefix + "records WHERE log_key = ? AND seq = ?")) {
+        p.setString(1, log);
+        p.setLong(2, seq);
+        if (p.executeUpdate() != 1) {
+          throw new IllegalStateException("no record " + seq + " in log " + log);
+        }
+      }
+    });
   }
 
   @AfterEach
@@ -38,6 +68,7 @@ abstract class JdbcConformance extends LocationConformanceKit<String> {
       d = db;
       db = null;
     }
+    prefixes.clear();
     if (d != null) {
       d.close();
     }

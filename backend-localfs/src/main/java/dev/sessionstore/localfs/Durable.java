@@ -13,6 +13,9 @@ final class Durable {
   /** Marks a temp file: keys cannot contain {@code ~}, so no key ever collides with one. */
   static final String TMP = "~tmp-";
 
+  /** What a chunked read or copy holds in memory at once. */
+  static final int CHUNK = 1 << 20;
+
   private final FileIo io;
 
   Durable(FileIo io) {
@@ -55,6 +58,27 @@ final class Durable {
   }
 
   /**
+   * Writes a new file with bytes {@code [from, to)} of {@code src} and fsyncs it (not its
+   * directory), one chunk at a time, so a copy of any length needs one chunk of memory.
+   */
+  void copyNew(Path file, FileIo.Handle src, long from, long to) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, to - from));
+    try (FileIo.Handle h = io.create(file)) {
+      for (long pos = from; pos < to; ) {
+        buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+        readFully(src, buf, pos);
+        buf.flip();
+        long at = pos - from;
+        while (buf.hasRemaining()) {
+          at += h.write(buf, at);
+        }
+        pos += buf.limit();
+      }
+      h.sync(true);
+    }
+  }
+
+  /**
    * Replaces {@code file} with {@code bytes} atomically: temp file in the same directory,
    * fsync, atomic rename, fsync of the directory (2 fsyncs, 1 rename).
    */
@@ -88,6 +112,12 @@ final class Durable {
 
   static byte[] readRange(FileIo.Handle h, long position, int length) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(length);
+    readFully(h, buf, position);
+    return buf.array();
+  }
+
+  /** Fills the remaining space of {@code buf} from the file at {@code position}. */
+  static void readFully(FileIo.Handle h, ByteBuffer buf, long position) throws IOException {
     long pos = position;
     while (buf.hasRemaining()) {
       int n = h.read(buf, pos);
@@ -96,6 +126,5 @@ final class Durable {
       }
       pos += n;
     }
-    return buf.array();
   }
 }

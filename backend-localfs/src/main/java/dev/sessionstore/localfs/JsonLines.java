@@ -16,6 +16,12 @@ final class JsonLines {
   static final long NO_SEQ = 0;
   /** A seq that cannot be known from the bytes at hand (a line before the scanned window). */
   static final long UNKNOWN = -1;
+  /**
+   * The longest record a log holds, in bytes without its newline: core's largest message limit
+   * (64 MiB) plus room for the {@code "seq"} member. Appends refuse longer records, so a longer
+   * line was never acknowledged, and no read holds more than this of one line in memory.
+   */
+  static final int MAX_RECORD_BYTES = (64 << 20) + 64 * 1024;
 
   private static final JsonFactory JSON = JsonFactory.builder().build();
 
@@ -117,8 +123,10 @@ final class JsonLines {
    *
    * <p>A fragment after the last newline, or a last non-blank line that does not parse, is the
    * tail of an append that never completed. Any other line that does not parse, or a seq that
-   * does not increase, is corruption. Lines that start with {@code {"seq":N,} are taken at their
-   * word except the last one: the rest of such a line is left to the reader of the record.
+   * does not increase, is corruption, and so is a complete line longer than {@link
+   * #MAX_RECORD_BYTES} (callers set an oversized last line aside before they scan). Lines that
+   * start with {@code {"seq":N,} are taken at their word except the last one: the rest of such
+   * a line is left to the reader of the record.
    *
    * @param base the seq before the first line ({@link #UNKNOWN} if {@code from} is not the
    *     start of the file); a line without {@code "seq"} takes the previous seq + 1, and lines
@@ -143,6 +151,10 @@ final class JsonLines {
       if (!isBlank(b, pos, nl)) {
         if (bad >= 0) {
           throw new BadLine(bad, "unparsable line in the middle of the log", badCause);
+        }
+        if (nl - pos > MAX_RECORD_BYTES) {
+          throw new BadLine(pos, "a line of " + (nl - pos)
+              + " bytes, longer than any record (" + MAX_RECORD_BYTES + " bytes)", null);
         }
         // Core writes every record as {"seq":N,...}: take N from there. Only the last line is
         // parsed in full (it is where an append that did not finish shows), and lines written

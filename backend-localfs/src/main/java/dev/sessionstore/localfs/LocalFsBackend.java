@@ -16,6 +16,7 @@ import dev.sessionstore.spi.StorageBackend;
 import dev.sessionstore.spi.StorageException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
@@ -519,6 +520,10 @@ final class LocalFsBackend implements StorageBackend {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < records.size(); i++) {
       byte[] r = Objects.requireNonNull(records.get(i), "record");
+      if (r.length > JsonLines.MAX_RECORD_BYTES) {
+        throw new IllegalArgumentException("record " + i + " of the append to '" + log
+            + "' is " + r.length + " bytes; a record holds at most " + JsonLines.MAX_RECORD_BYTES);
+      }
       for (byte c : r) {
         if (c == '\n' || c == '\r') {
           throw new IllegalArgumentException("record " + i + " of the append to '" + log
@@ -599,6 +604,13 @@ final class LocalFsBackend implements StorageBackend {
     st.fileKey = a.fileKey();
     st.base = readBase(file);
     Tail t = repair ? recover(log, file, st.handle, st.base) : tail(log, file, st.handle, st.base);
+    if (t.oversized) {
+      throw new CorruptStorageException("log '" + log + "' is corrupt: its last line (" + file
+          + ", offset " + t.tornStart + ") is " + (t.size - t.tornStart) + " bytes, longer than"
+          + " any record (" + JsonLines.MAX_RECORD_BYTES + " bytes), so no append wrote it;"
+          + " nothing was changed (a repair, or the next append or trim of the log, moves it to"
+          + " a " + TORN + " file next to the log)");
+    }
     st.goodEnd = t.tornStart;
     st.hwm = Math.max(st.base, t.lastLine);
     boolean clean = t.tornStart == t.size;
@@ -748,9 +760,10 @@ final class LocalFsBackend implements StorageBackend {
 
   /**
    * Where the good lines of a log end and the seq of the last one (0 if there is none after the
-   * high-water mark of {@code ~base}).
+   * high-water mark of {@code ~base}); {@code oversized} if what follows them is one line longer
+   * than any record (damage, not an unfinished append).
    */
-  private record Tail(long size, long tornStart, long lastLine) {}
+  private record Tail(long size, long tornStart, long lastLine, boolean oversized) {}
 
   private static boolean partialBatch(long[] intent, Tail t) {
     return t.lastLine >= intent[1] && t.lastLine < intent[2] && intent[0] < t.size;
@@ -775,17 +788,23 @@ final class LocalFsBackend implements StorageBackend {
       io.syncDir(file.getParent()); // a resurrected intent could cut later appends
     }
     if (t.tornStart < t.size) {
-      quarantine(log, file, h, t.tornStart, t.size, "an unfinished append");
-      t = new Tail(t.tornStart, t.tornStart, t.lastLine);
+      quarantine(log, file, h, t.tornStart, t.size,
+          t.oversized ? "a line longer than any record" : "an unfinished append");
+      t = new Tail(t.tornStart, t.tornStart, t.lastLine, false);
     }
     return t;
   }
 
   /** Reads the end of a log to find its last good line, falling back to the whole file. */
   private Tail tail(String log, Path file, FileIo.Handle h, long base) throws IOException {
-    long size = h.size();
+    return tail(log, file, h, base, h.size());
+  }
+
+  /** {@link #tail} of the first {@code size} bytes of the file. */
+  private Tail tail(String log, Path file, FileIo.Handle h, long base, long size)
+      throws IOException {
     if (size == 0) {
-      return new Tail(0, 0, 0);
+      return new Tail(0, 0, 0, false);
     }
     int window = (int) Math.min(size, TAIL_WINDOW);
     long windowStart = size - window;
@@ -802,18 +821,54 @@ final class LocalFsBackend implements StorageBackend {
         JsonLines.Scan s = JsonLines.scan(b, Math.min(from, window), window,
             windowStart == 0 ? base : JsonLines.UNKNOWN);
         if (s.count > 0 && s.lastSeq() != JsonLines.UNKNOWN) {
-          return new Tail(size, windowStart + s.tornStart, s.lastSeq());
+          return new Tail(size, windowStart + s.tornStart, s.lastSeq(), false);
         }
         if (windowStart == 0) {
-          return new Tail(size, s.tornStart, 0);
+          return new Tail(size, s.tornStart, 0, false);
         }
       } catch (JsonLines.BadLine e) {
         throw corrupt(log, file, readPrefix(log, h, size), (int) (windowStart + e.offset), e);
       }
     }
+    long lastStart = lastLineStart(h, size);
+    if (size - lastStart > JsonLines.MAX_RECORD_BYTES + 1) {
+      // Longer than any append writes: never read it whole, only find where it starts.
+      Tail before = tail(log, file, h, base, lastStart);
+      if (before.tornStart < lastStart) {
+        throw new CorruptStorageException("log '" + log + "' is corrupt: " + file + " offset "
+            + before.tornStart + ": an unparsable line before a last line of "
+            + (size - lastStart) + " bytes (nothing was changed; repair or remove the lines by"
+            + " hand)");
+      }
+      return new Tail(size, lastStart, before.lastLine, true);
+    }
     byte[] all = readPrefix(log, h, size);
     JsonLines.Scan s = scanAll(log, file, all, base);
-    return new Tail(size, s.tornStart, s.count > 0 ? s.lastSeq() : 0);
+    return new Tail(size, s.tornStart, s.count > 0 ? s.lastSeq() : 0, false);
+  }
+
+  /**
+   * Where the last line of the first {@code size} bytes starts: just after the newline before
+   * it, or 0. Reads backwards one chunk at a time, so a line of any length costs one chunk of
+   * memory.
+   */
+  private static long lastLineStart(FileIo.Handle h, long size) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Durable.CHUNK, Math.max(size - 1, 1)));
+    long end = size - 1; // the last byte is the line's newline, or part of an unfinished line
+    while (end > 0) {
+      int n = (int) Math.min(buf.capacity(), end);
+      long from = end - n;
+      buf.clear().limit(n);
+      Durable.readFully(h, buf, from);
+      byte[] b = buf.array();
+      for (int i = n - 1; i >= 0; i--) {
+        if (b[i] == '\n') {
+          return from + i + 1;
+        }
+      }
+      end = from;
+    }
+    return 0;
   }
 
   private JsonLines.Scan scanAll(String log, Path file, byte[] data, long base) {
@@ -828,21 +883,20 @@ final class LocalFsBackend implements StorageBackend {
       JsonLines.BadLine e) {
     String cause = e.getCause() == null ? "" : ": " + e.getCause().getMessage();
     return new CorruptStorageException("log '" + log + "' is corrupt: " + file + " line "
-        + JsonLines.lineNumber(data, offset) + ": " + e.getMessage() + cause
+        + JsonLines.lineNumber(data, offset) + " (offset " + offset + "): " + e.getMessage() + cause
         + " (nothing was changed; repair or remove the line by hand)", e);
   }
 
   private void quarantine(String log, Path file, FileIo.Handle h, long from, long to,
       String what) throws IOException {
-    byte[] bytes = Durable.readRange(h, from, (int) (to - from));
     Path q = file.resolveSibling(file.getFileName() + TORN + STAMP.format(Instant.now()) + "-"
         + Integer.toHexString(ThreadLocalRandom.current().nextInt() & 0xfffffff));
-    durable.writeNew(q, bytes);
+    durable.copyNew(q, h, from, to);
     io.syncDir(file.getParent());
     h.truncate(from);
     h.sync(true);
     LOG.warn("log '{}': set aside {} bytes of {} (file {}, from offset {}) in {}",
-        log, bytes.length, what, file, from, q.getFileName());
+        log, to - from, what, file, from, q.getFileName());
   }
 
   private static byte[] readPrefix(String log, FileIo.Handle h, long size) throws IOException {

@@ -5,12 +5,17 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts fsyncs (of files and directories), renames and writes on the way to the real calls. */
+/**
+ * Counts fsyncs (of files and directories), renames and writes on the way to the real calls,
+ * and keeps the largest single read (a read fills a buffer allocated for it, so this bounds
+ * what one read holds in memory).
+ */
 final class CountingFileIo extends ForwardingFileIo {
   final AtomicInteger fileSyncs = new AtomicInteger();
   final AtomicInteger dirSyncs = new AtomicInteger();
   final AtomicInteger renames = new AtomicInteger();
   final AtomicInteger writes = new AtomicInteger();
+  final AtomicInteger largestRead = new AtomicInteger();
 
   CountingFileIo(FileIo delegate) {
     super(delegate);
@@ -21,6 +26,7 @@ final class CountingFileIo extends ForwardingFileIo {
     dirSyncs.set(0);
     renames.set(0);
     writes.set(0);
+    largestRead.set(0);
   }
 
   @Override
@@ -54,6 +60,7 @@ final class CountingFileIo extends ForwardingFileIo {
 
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
+      largestRead.accumulateAndGet(dst.remaining(), Math::max);
       return h.read(dst, position);
     }
 

@@ -1,16 +1,25 @@
 package dev.sessionstore.localfs;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.sessionstore.conformance.LocationConformanceKit;
+import dev.sessionstore.conformance.LogDamage;
 import dev.sessionstore.spi.StorageBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** Runs the whole conformance kit against the local file system backend. */
+/**
+ * Runs the whole conformance kit against the local file system backend; damage to a log is a
+ * hand edit of its file (a line removed).
+ */
 class LocalFsConformanceTest extends LocationConformanceKit<Path> {
   private static Path base;
 
@@ -36,5 +45,21 @@ class LocalFsConformanceTest extends LocationConformanceKit<Path> {
   @Override
   protected StorageBackend openLocation(Path root) {
     return LocalFsStorageProvider.forDirectory(root);
+  }
+
+  @Override
+  protected Optional<LogDamage> logDamage() {
+    return Optional.of((backend, log, seq) -> {
+      Path file = ((LocalFsBackend) backend).root().resolve(log);
+      String prefix = "{\"seq\":" + seq + ",";
+      List<String> lines = Files.readAllLines(file, UTF_8);
+      List<String> kept = lines.stream().filter(l -> !l.startsWith(prefix))
+          .collect(Collectors.toList());
+      if (kept.size() != lines.size() - 1) {
+        throw new IllegalStateException(file + " has no single line of seq " + seq);
+      }
+      Files.writeString(file, kept.stream().map(l -> l + "\n").collect(Collectors.joining()),
+          UTF_8);
+    });
   }
 }

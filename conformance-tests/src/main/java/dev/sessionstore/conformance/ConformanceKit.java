@@ -21,8 +21,8 @@ package dev.sessionstore.conformance;
  *
  * <p>Rules are named {@code tier_area_rule}. A {@code required_} rule never skips. An {@code
  * optional_} rule skips only when the backend does not declare the {@link
- * dev.sessionstore.spi.Capability} it needs or {@link #openSecondInstance} returns empty, and the
- * skip message says what to implement.
+ * dev.sessionstore.spi.Capability} it needs, {@link #openSecondInstance} returns empty or (for
+ * damage rules) {@link #logDamage} returns empty, and the skip message says what to implement.
  */
 public abstract class ConformanceKit extends KitFixture implements StorageContract,
     SessionBehaviour {}

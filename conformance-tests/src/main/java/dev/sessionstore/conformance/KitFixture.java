@@ -49,6 +49,17 @@ public abstract class KitFixture implements KitGroup {
     return Optional.empty();
   }
 
+  /**
+   * How to damage a stored log past the SPI (delete a record from the file or table), or empty
+   * if the backend cannot; with it the kit checks that damage to a live log is reported and
+   * drops nothing.
+   *
+   * @return the damage hook, or empty
+   */
+  protected Optional<LogDamage> logDamage() {
+    return Optional.empty();
+  }
+
   /** Closes every backend the test opened; a failing close must not hide the test's result. */
   @AfterEach
   protected final void closeKitBackends() {
@@ -82,6 +93,15 @@ public abstract class KitFixture implements KitGroup {
     opened.add(b);
     assertEquals(List.of(), b.list(""), "createBackend() must return an empty backend");
     return b;
+  }
+
+  @Override
+  public final Optional<LogDamage> damage() {
+    Optional<LogDamage> d = logDamage();
+    if (d == null) {
+      fail("logDamage() returned null; return Optional.empty() instead");
+    }
+    return d;
   }
 
   /** The second instance over the storage of {@code backend}, or empty; closed after the test. */

@@ -39,6 +39,23 @@ interface KitGroup {
     return s.get();
   }
 
+  /** {@return the backend's way to damage a stored log past the SPI, or empty} */
+  Optional<LogDamage> damage();
+
+  /**
+   * {@return the damage hook}, or skips the rule saying what to implement to check {@code
+   * toCheck}.
+   *
+   * @param toCheck what the rule checks, for the skip message
+   */
+  default LogDamage requireDamage(String toCheck) {
+    Optional<LogDamage> d = damage();
+    Assumptions.assumeTrue(d.isPresent(), () -> "skipped: logDamage() returns empty; override"
+        + " it to return a LogDamage that deletes a stored log record past the SPI (a file"
+        + " edit, a SQL DELETE) to check " + toCheck);
+    return d.get();
+  }
+
   /** Skips the test unless {@code backend} declares {@code c}, saying what to implement. */
   static void requireCapability(StorageBackend backend, Capability c, String toCheck) {
     Assumptions.assumeTrue(backend.capabilities().contains(c), () -> "skipped: the backend does"

@@ -15,7 +15,7 @@ final class KitOrder implements MethodOrderer {
   static final List<String> GROUPS = List.of("BlobContract", "LogContract", "TrimContract",
       "DeleteContract", "ListContract", "KeyValidation", "IdleOperations", "ValueSizes",
       "Visibility", "SpiConcurrency", "SessionSemantics", "FaultCatalogue", "CrashPoints",
-      "SessionConcurrency", "LifecycleRules", "HealSafety", "BadInput");
+      "SessionConcurrency", "LifecycleRules", "HealSafety", "LiveLogDamage", "BadInput");
 
   static final Comparator<String> GROUP_ORDER = Comparator
       .comparingInt((String g) -> GROUPS.contains(g) ? GROUPS.indexOf(g) : GROUPS.size())

@@ -5,4 +5,4 @@ package dev.sessionstore.conformance;
  * under every fault of the catalogue, crashes at every step, concurrency and hostile input.
  */
 interface SessionBehaviour extends SessionSemantics, FaultCatalogue, CrashPoints,
-    SessionConcurrency, LifecycleRules, BadInput, HealSafety {}
+    SessionConcurrency, LifecycleRules, BadInput, HealSafety, LiveLogDamage {}

@@ -43,6 +43,22 @@ interface TrimContract extends KitGroup {
         "trimming again, or below an earlier trim, changes nothing");
   }
 
+  /**
+   * Required rule (trim): through seq 0 removes nothing (a repair uses it as a writer's pass
+   * that lets a backend set aside a log tail no append wrote).
+   */
+  @Test
+  default void required_trim_throughZeroRemovesNothing() {
+    StorageBackend b = fresh();
+    b.append(LOG, 1, recs(1, "a", "b"));
+    b.trim(LOG, 0);
+    LogSlice s = b.read(LOG, 1);
+    assertEquals(List.of(1L, 2L), seqs(s), "trim(0) must remove nothing");
+    assertEquals(2, s.lastSeq());
+    b.trim("sessions/none/messages.jsonl", 0);
+    assertEquals(List.of(), b.list("sessions/none/"), "trim(0) of a missing log creates nothing");
+  }
+
   /** Required rule (trim): past the end keeps high water mark. */
   @Test
   default void required_trim_pastTheEndKeepsHighWaterMark() {
