@@ -42,7 +42,9 @@ final class Codec {
     JsonFactory factory = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder()
             .maxNestingDepth(maxDepth + 8)
-            .maxStringLength(Math.max(maxMessageBytes, 1 << 20))
+            // Reads accept what any store may write (its limit can be set up to the hard one):
+            // a store with a lower limit must still read a message another store wrote.
+            .maxStringLength(HARD_MAX_MESSAGE_BYTES)
             .build())
         .streamWriteConstraints(StreamWriteConstraints.builder()
             .maxNestingDepth(maxDepth + 8)
@@ -389,6 +391,9 @@ final class Codec {
       throw new IllegalStateException("cannot encode " + node, e);
     }
   }
+
+  /** Largest message any store may be configured to accept, encoded as JSON. */
+  static final int HARD_MAX_MESSAGE_BYTES = 64 << 20;
 
   /** Deepest nesting any message may have, whatever the store's limit: checked when a message
    * is built, so that copying a hostile tree cannot overflow the stack. */

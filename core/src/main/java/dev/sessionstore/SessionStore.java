@@ -645,7 +645,7 @@ public final class SessionStore implements AutoCloseable {
      * @return this builder
      */
     public Builder maxMessageBytes(int bytes) {
-      if (bytes < 256 || bytes > 64 << 20) {
+      if (bytes < 256 || bytes > Codec.HARD_MAX_MESSAGE_BYTES) {
         throw new IllegalArgumentException("maxMessageBytes must be in [256, 64 MiB], was " + bytes);
       }
       this.maxMessageBytes = bytes;

@@ -109,4 +109,19 @@ class InputValidationTest {
     assertThrows(IllegalStateException.class, () -> SessionStore.builder().build());
     assertThrows(InvalidMessageException.class, () -> Message.builder().build());
   }
+
+  @Test
+  void aStoreWithALowerLimitReadsALargerMessageAnotherStoreWroteButDoesNotWriteOne() {
+    var backend = MemoryStorageProvider.newBackend();
+    SessionStore generous = SessionStore.builder().backend(TestStores.reopen(backend))
+        .maxMessageBytes(8 << 20).build();
+    String big = "x".repeat(3 << 20); // one 3 MiB string: over the default 1 MiB limit
+    generous.session("s").append(Message.user(big));
+    SessionStore strict = SessionStore.builder().backend(TestStores.reopen(backend)).build();
+    Session s = strict.session("s");
+    assertEquals(big, s.messages().get(0).text());
+    assertThrows(InvalidMessageException.class, () -> s.append(Message.user(big)));
+    assertEquals(1, s.messages().size());
+    assertEquals(List.of(), strict.check("s").problems());
+  }
 }
