@@ -222,7 +222,7 @@ final class VerifyCommand implements Callable<Integer> {
           .filter(o -> o.status() == KitReport.Status.FAILED && o.required()).count();
       int total = passed + failed + skipped;
       String skips = skipped == 0 ? "" : ", " + skipped + " skipped (optional rules for"
-          + " capabilities the backend does not declare)";
+          + " capabilities the backend does not declare, or that need a test's damage hook)";
       if (report.passed()) {
         out.println("verify: PASS, " + passed + " of " + total + " rules passed" + skips);
         return Main.OK;
