@@ -9,6 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Records of batch and segment objects this instance wrote or read, keyed by object key and
  * ETag. An object never changes under one ETag, so an entry is never stale; it only saves a GET.
+ * (A server that answers with one object's ETag and another's bytes can still put a wrong entry
+ * here; the log read that notices drops it.)
  * Least recently used entries go first once the bytes held pass the budget.
  */
 final class RecordCache {
@@ -35,6 +37,14 @@ final class RecordCache {
     while (bytes > budget && it.hasNext()) {
       bytes -= size(it.next().getValue());
       it.remove();
+    }
+  }
+
+  /** Drops an entry whose bytes turned out not to be the object's (a torn answer). */
+  synchronized void remove(String key, String etag) {
+    Batch old = entries.remove(id(key, etag));
+    if (old != null) {
+      bytes -= size(old);
     }
   }
 

@@ -81,9 +81,8 @@ final class S3Logs {
   /** A fetched object with the ETag it was fetched under. */
   private record Fetched(Batch batch, String etag) {}
 
-  /** What a scan found; {@code partBatches} is aligned with the manifest's parts. */
-  private record Scan(Manifest m, List<ChainRef> chain, List<@Nullable Batch> partBatches,
-      List<Batch> chainBatches, long high) {}
+  /** What a scan found; {@code records} only when it was asked for bodies. */
+  private record Scan(Manifest m, List<ChainRef> chain, List<LogRecord> records, long high) {}
 
   /** The listing or a fetched object moved under us (a concurrent trim or compaction). */
   private static final class Retry extends Exception {
@@ -308,7 +307,7 @@ final class S3Logs {
     if (p == null || p.last() < mine.last()) {
       return false; // a consumed batch of ours would sit whole in one part
     }
-    Fetched got = fetch(log, p.name(), p.first(), p.etag(), true);
+    Fetched got = fetch(log, p.name(), p.first(), p.etag());
     if (got == null) {
       return null;
     }
@@ -347,18 +346,46 @@ final class S3Logs {
     long from = Math.max(1, fromSeq);
     Scan scan = scanWithRetry(log, true, from);
     maybeCompact(log, view(log)); // a log other writers left uncompacted gets compacted too
+    return new LogSlice(scan.records(), scan.high());
+  }
+
+  /**
+   * The live records with seq {@code >= from} out of the parts and the chain, checked to be
+   * exactly {@code max(from, through + 1) .. high}. A part whose body holds other seqs than the
+   * manifest names (a server that sent one object's ETag with another's bytes) would show a hole
+   * or a record twice: its cached copy is dropped and the log read again. So is a log whose
+   * listing is older than the records its manifest has seen.
+   */
+  private List<LogRecord> records(String log, Manifest m, List<@Nullable Batch> parts,
+      List<ChainRef> chainRefs, List<Batch> chain, long high, long from) throws Retry {
     List<LogRecord> out = new ArrayList<>();
-    long through = scan.m().through();
-    for (int i = 0; i < scan.m().parts().size(); i++) {
-      Batch b = scan.partBatches().get(i);
+    long start = Math.max(from, m.through() + 1);
+    for (Batch b : parts) {
       if (b != null) {
-        add(out, b, Math.max(from, through + 1));
+        add(out, b, start);
       }
     }
-    for (Batch b : scan.chainBatches()) {
-      add(out, b, from);
+    for (Batch b : chain) {
+      add(out, b, start);
     }
-    return new LogSlice(out, scan.high());
+    long expected = start;
+    for (LogRecord r : out) {
+      if (r.seq() != expected) {
+        for (Part p : m.parts()) {
+          cache.remove(logDir(log) + p.name(), p.etag());
+        }
+        for (ChainRef c : chainRefs) {
+          cache.remove(logDir(log) + batchName(c.first()), c.etag());
+        }
+        throw new Retry("read with a hole: seq " + r.seq() + " where " + expected + " belongs");
+      }
+      expected++;
+    }
+    if (expected <= high) {
+      throw new Retry("read up to seq " + (expected - 1) + ", but the manifest has seen seq "
+          + high + " (a listing older than the manifest)");
+    }
+    return out;
   }
 
   private static void add(List<LogRecord> out, Batch b, long from) {
@@ -504,10 +531,10 @@ final class S3Logs {
     List<Part> merged = m.parts().subList(keep, m.parts().size());
     List<Callable<@Nullable Fetched>> fetches = new ArrayList<>();
     for (Part p : merged) {
-      fetches.add(() -> fetch(log, p.name(), p.first(), p.etag(), true));
+      fetches.add(() -> fetch(log, p.name(), p.first(), p.etag()));
     }
     for (ChainRef c : run) {
-      fetches.add(() -> fetch(log, batchName(c.first()), c.first(), c.etag(), true));
+      fetches.add(() -> fetch(log, batchName(c.first()), c.first(), c.etag()));
     }
     List<@Nullable Fetched> got = runAll(fetches);
     long first = merged.isEmpty() ? run.get(0).first()
@@ -617,13 +644,15 @@ final class S3Logs {
     List<Callable<@Nullable Fetched>> fetches = new ArrayList<>();
     for (Part p : m.parts()) {
       boolean needed = bodies && p.last() >= from;
-      fetches.add(() -> needed ? fetch(log, p.name(), p.first(), p.etag(), true) : null);
+      fetches.add(() -> needed ? fetch(log, p.name(), p.first(), p.etag()) : null);
     }
     int partCount = fetches.size();
     List<Long> candidates = new ArrayList<>(batches.tailMap(m.base(), false).keySet());
     for (long first : candidates) {
       String etag = batches.get(first);
-      fetches.add(() -> fetch(log, batchName(first), first, etag, false));
+      // strict: an object written under this name after the listing (a stale writer's, on a
+      // seq consumed since) is not covered by the manifest read after the listing
+      fetches.add(() -> fetch(log, batchName(first), first, etag));
     }
     List<@Nullable Fetched> got = runAll(fetches);
     List<@Nullable Batch> partBatches = new ArrayList<>();
@@ -639,7 +668,7 @@ final class S3Logs {
     for (int i = partCount; i < got.size(); i++) {
       Fetched f = got.get(i);
       if (f == null) {
-        throw new Retry("a listed batch disappeared");
+        throw new Retry("a listed batch disappeared or was replaced");
       }
       byFirst.put(f.batch().first(), f);
     }
@@ -656,14 +685,15 @@ final class S3Logs {
           candidates.size() - chain.size());
     }
     long high = Math.max(m.lastSeq(), next - 1);
+    List<LogRecord> records =
+        bodies ? records(log, m, partBatches, chain, chainBatches, high, from) : List.of();
     view(log).reset(m, chain, high, names);
-    return new Scan(m, chain, partBatches, chainBatches, high);
+    return new Scan(m, chain, records, high);
   }
 
-  /** The object's records, from the cache or a GET; null if it is gone (or, when {@code
-   * strict}, was replaced). */
-  private @Nullable Fetched fetch(String log, String name, long first, String etag,
-      boolean strict) {
+  /** The records of the object with this ETag, from the cache or a GET; null if it is gone or
+   * was replaced. */
+  private @Nullable Fetched fetch(String log, String name, long first, String etag) {
     String key = logDir(log) + name;
     Batch cached = cache.get(key, etag);
     if (cached != null) {
@@ -674,7 +704,7 @@ final class S3Logs {
       return null;
     }
     String got = r.get().response().eTag();
-    if (got == null || (strict && !sameEtag(got, etag))) {
+    if (!sameEtag(got, etag)) {
       return null;
     }
     Batch b = Formats.decodeBatch(key, first, r.get().asByteArray());

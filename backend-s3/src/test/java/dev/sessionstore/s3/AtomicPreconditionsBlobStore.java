@@ -1,5 +1,8 @@
 package dev.sessionstore.s3;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -10,6 +13,7 @@ import org.jclouds.blobstore.domain.BlobMetadata;
 import org.jclouds.blobstore.options.GetOptions;
 import org.jclouds.blobstore.options.PutOptions;
 import org.jclouds.blobstore.util.ForwardingBlobStore;
+import org.jclouds.io.MutableContentMetadata;
 
 /**
  * Makes s3proxy's conditional PUT atomic. For jclouds' own stores s3proxy 3.0.0 checks
@@ -20,7 +24,9 @@ import org.jclouds.blobstore.util.ForwardingBlobStore;
  * A failed re-check is reported the way s3proxy maps it to 412: an {@link IllegalStateException}
  * whose message starts with {@code PreconditionFailed}. Reads take the shared side of the same
  * lock, because the {@code filesystem} store writes a blob's bytes and its ETag separately: a
- * read in between saw an object without an ETag.
+ * read in between saw an object without an ETag. A read also takes the bytes inside the lock:
+ * the {@code filesystem} store hands out the ETag at once and opens the file only when s3proxy
+ * sends the body, so an object replaced in between went out under the old object's ETag.
  */
 final class AtomicPreconditionsBlobStore extends ForwardingBlobStore {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -69,7 +75,23 @@ final class AtomicPreconditionsBlobStore extends ForwardingBlobStore {
 
   @Override
   public Blob getBlob(String container, String name, GetOptions options) {
-    return under(reads, () -> delegate().getBlob(container, name, options));
+    return under(reads, () -> withBytesRead(delegate().getBlob(container, name, options)));
+  }
+
+  private static Blob withBytesRead(Blob blob) {
+    if (blob == null || blob.getPayload() == null) {
+      return blob;
+    }
+    MutableContentMetadata content = blob.getPayload().getContentMetadata();
+    byte[] bytes;
+    try (InputStream in = blob.getPayload().openStream()) {
+      bytes = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    blob.setPayload(bytes);
+    blob.getPayload().setContentMetadata(content);
+    return blob;
   }
 
   @Override

@@ -9,8 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.UUID;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -29,10 +34,12 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  *       a GET and a PUT with {@code If-Match} of the object plus the new line.
  * </ul>
  *
- * <p>Appends run interleaved step by step (floor, ours, peer, and the bare conditional PUT plus
- * HEAD that our append sends; the order rotates every step) so that the load of a shared
- * machine hits all of them alike; each round appends {@code perRound} messages to a fresh
- * session. Then: a cold open of a session with {@code live} messages, and a
+ * <p>Appends run interleaved step by step, in a new random order every step, so that the load
+ * of a shared machine (and the background compactions) hits all of them alike: the floor, ours,
+ * the peer, the two requests our append sends without the library (a conditional PUT, then a
+ * HEAD of an object with the manifest's headers), and the S3 backend's append called directly
+ * (without core), with its compactions and without them. Each round appends {@code perRound}
+ * messages to a fresh session. Then: a cold open of a session with {@code live} messages, and a
  * commit keeping 20 at 1,000 live messages, for both designs. Every request is counted.
  *
  * <p>Arguments: {@code [filesystem|transient] [rounds] [perRound] [live]}, default {@code
@@ -40,6 +47,16 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  */
 public final class S3Benchmark {
   private S3Benchmark() {}
+
+  /** The appends timed side by side, in the order of the table's rows. */
+  static final String[] CONTENDERS = {
+    "bare PUT (floor)",
+    "sessionstore (requests: on the append's path)",
+    "one object per session (GET + PUT If-Match)",
+    "PUT If-None-Match then HEAD of a manifest, no library (the protocol's floor)",
+    "S3 backend append alone (SPI call, no core)",
+    "S3 backend append alone, compaction off",
+  };
 
   public static void main(String[] args) throws Exception {
     String store = args.length > 0 ? args[0] : "filesystem";
@@ -57,8 +74,8 @@ public final class S3Benchmark {
     final EmbeddedS3 server;
     final String bucket;
     final RequestLog calls = new RequestLog();
+    final Random random = new Random(42);
     final S3Client client;
-    long oursPath;
     long oursBackground;
 
     Run(EmbeddedS3 server, String bucket) {
@@ -78,56 +95,72 @@ public final class S3Benchmark {
       appendsOurs(300);
       appendsPeer(100);
       appendsFloor(300);
-      List<long[]> floor = new ArrayList<>();
-      List<long[]> ours = new ArrayList<>();
-      List<long[]> peer = new ArrayList<>();
-      List<long[]> twoRequests = new ArrayList<>();
-      long[] requests = new long[4];
-      oursPath = 0;
+      List<List<long[]>> times = new ArrayList<>();
+      for (int k = 0; k < CONTENDERS.length; k++) {
+        times.add(new ArrayList<>());
+      }
+      long[] requests = new long[CONTENDERS.length];
       oursBackground = 0;
       for (int r = 0; r < rounds; r++) {
         long[][] t = interleaved(perRound, requests);
-        floor.add(t[0]);
-        ours.add(t[1]);
-        peer.add(t[2]);
-        twoRequests.add(t[3]);
+        for (int k = 0; k < CONTENDERS.length; k++) {
+          times.get(k).add(t[k]);
+        }
       }
       long n = (long) rounds * perRound;
-      double f50 = p50(floor);
+      double f50 = p50(times.get(0));
       System.out.println();
       System.out.println("| append (one message) | p50 ms | p99 ms | x bare PUT | requests/op |");
       System.out.println("|---|---:|---:|---:|---:|");
-      row("bare PUT (floor)", floor, f50, requests[0], n);
-      row("sessionstore (requests: on the append's path)", ours, f50, oursPath, n);
-      row("one object per session (GET + PUT If-Match)", peer, f50, requests[2], n);
-      row("PUT If-None-Match then HEAD, no library (the protocol's floor)", twoRequests, f50,
-          requests[3], n);
+      for (int k = 0; k < CONTENDERS.length; k++) {
+        row(CONTENDERS[k], times.get(k), f50, requests[k], n);
+      }
       System.out.printf(Locale.ROOT, "sessionstore: %.2f requests per append including the"
-          + " background compactions%n%n", (double) (oursPath + oursBackground) / n);
+          + " background compactions%n%n", (double) (requests[1] + oursBackground) / n);
       coldOpen(live);
       commit(1_000);
     }
 
     /**
-     * One round: a fresh session for each design, then {@code n} steps of one bare PUT, one
-     * append of ours and one append of the peer, in an order that rotates every step.
+     * One round: a fresh session or object for each contender, then {@code n} steps of one
+     * append of each, in an order that rotates every step.
      */
     long[][] interleaved(int n, long[] requests) {
-      long[][] t = new long[4][n];
+      int count = CONTENDERS.length;
+      long[][] t = new long[count][n];
       byte[] body = new byte[256];
       Arrays.fill(body, (byte) 'x');
       String floorPrefix = "floor-" + UUID.randomUUID() + "/";
+      // what our append HEADs: the manifest, with its content type and two metadata entries
+      String manifest = floorPrefix + "log/trim";
+      client.putObject(b -> b.bucket(bucket).key(manifest).contentType("application/json")
+          .metadata(Map.of(S3Logs.META_BASE, "0", S3Logs.META_INCARNATION,
+              UUID.randomUUID().toString())), RequestBody.fromBytes(body));
       OneObjectPerSession peer = new OneObjectPerSession(client, bucket,
           "peer-" + UUID.randomUUID() + "/bench.jsonl");
-      try (SessionStore s = SessionStore.builder().backend(backend("ours-" + UUID.randomUUID()))
-          .build()) {
+      String spiLog = "spi-" + UUID.randomUUID() + "/messages.jsonl";
+      String oursPrefix = "ours-" + UUID.randomUUID();
+      try (SessionStore s = SessionStore.builder().backend(backend(oursPrefix)).build();
+          S3Backend spi = new S3Backend(client, bucket, "spi/", "bench", false, 8);
+          S3Backend spiNoCompaction = new S3Backend(client, bucket, "spi/", "bench", false, 8,
+              Integer.MAX_VALUE)) {
         Session session = s.session("bench");
+        spi.read(spiLog, 1);
+        spiNoCompaction.read(spiLog + "-nc", 1);
         int oursMark = calls.size();
+        List<Integer> order = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+          order.add(k);
+        }
         for (int i = 0; i < n; i++) {
           Message m = message(i);
-          for (int k = 0; k < 4; k++) {
-            int which = (i + k) % 4;
+          byte[] record = s3Record(m, i + 1);
+          // a new random order every step: what runs just before (and the background
+          // compaction it may start) falls on every contender alike
+          Collections.shuffle(order, random);
+          for (int which : order) {
             int mark = calls.size();
+            int seq = i + 1;
             long t0 = System.nanoTime();
             switch (which) {
               case 0 -> {
@@ -136,25 +169,30 @@ public final class S3Benchmark {
               }
               case 1 -> session.append(m);
               case 2 -> peer.append(line(m));
-              default -> {
+              case 3 -> {
                 // the protocol's two requests alone: a conditional PUT, then a HEAD
-                String key = floorPrefix + "log/" + Formats.batchName(i + 1);
+                String key = floorPrefix + "log/" + Formats.batchName(seq);
                 client.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
                     RequestBody.fromBytes(body));
-                client.headObject(b -> b.bucket(bucket).key(floorPrefix + "0"));
+                client.headObject(b -> b.bucket(bucket).key(manifest));
               }
+              case 4 -> spi.append(spiLog, seq, List.of(record));
+              default -> spiNoCompaction.append(spiLog + "-nc", seq, List.of(record));
             }
             t[which][i] = System.nanoTime() - t0;
-            int sent = calls.since(mark).size();
-            requests[which] += sent;
-            if (which == 1) {
-              oursPath += sent;
-            }
+            requests[which] += calls.since(mark).size();
           }
         }
         ((S3Backend) s.backend()).awaitCompactions();
-        oursBackground += calls.allSince(oursMark).stream()
-            .filter(c -> c.thread().startsWith("sessionstore-s3-")).count();
+        spi.awaitCompactions();
+        // our store's background threads: those that sent a request under its prefix (its
+        // DeleteObjects carries no key, so it is counted by thread)
+        List<RequestLog.Call> since = calls.allSince(oursMark);
+        Set<String> background = since.stream()
+            .filter(c -> c.thread().startsWith("sessionstore-s3-")
+                && c.key().startsWith(oursPrefix))
+            .map(RequestLog.Call::thread).collect(Collectors.toSet());
+        oursBackground += since.stream().filter(c -> background.contains(c.thread())).count();
       }
       return t;
     }
@@ -185,9 +223,7 @@ public final class S3Benchmark {
           session.append(m);
           t[i] = System.nanoTime() - t0;
         }
-        oursPath += calls.since(mark).size();
         ((S3Backend) s.backend()).awaitCompactions();
-        oursBackground += calls.allSince(mark).size() - calls.since(mark).size();
       }
       return t;
     }
@@ -360,12 +396,19 @@ public final class S3Benchmark {
   /** E.g. {@code GetObject .meta.json!blob, ListObjectsV2 , ...} in order. */
   static String breakdown(List<RequestLog.Call> calls) {
     return calls.stream().map(RequestLog.Call::toString)
-        .collect(java.util.stream.Collectors.joining(", "));
+        .collect(Collectors.joining(", "));
   }
 
   static Message message(int i) {
     return Message.user("message number " + i + " of the benchmark session, about as long as a"
         + " short chat turn");
+  }
+
+  /** A record as core hands it to the backend: the message's JSON with its seq. */
+  static byte[] s3Record(Message m, long seq) {
+    return ("{\"seq\":" + seq + ",\"id\":\"" + m.id() + "\",\"role\":\"user\",\"parts\":"
+        + "[{\"type\":\"text\",\"text\":\"" + m.text() + "\"}],\"created_at\":\""
+        + "2026-11-30T00:00:00Z\"}").getBytes(StandardCharsets.UTF_8);
   }
 
   static byte[] line(Message m) {

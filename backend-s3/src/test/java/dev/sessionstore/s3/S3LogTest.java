@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -68,8 +69,10 @@ class S3LogTest {
   }
 
   /** An instance on its own client whose requests {@code calls} records. */
-  S3Backend open(RequestLog calls, int compactAfter) {
-    S3Client c = EmbeddedS3.client(server.endpoint(), calls);
+  S3Backend open(RequestLog calls, int compactAfter, ExecutionInterceptor... more) {
+    List<ExecutionInterceptor> all = new ArrayList<>(List.of(more));
+    all.add(0, calls);
+    S3Client c = EmbeddedS3.client(server.endpoint(), all.toArray(new ExecutionInterceptor[0]));
     S3Backend b = new S3Backend(c, bucket, prefix + "/", "s3://" + bucket + "/" + prefix, true,
         8, compactAfter);
     backends.add(b);
@@ -377,5 +380,137 @@ class S3LogTest {
     assertEquals(List.of("m6", "m7", "m8"), texts(b.read(LOG, 1)));
     b.append(LOG, 9, List.of(rec("m9")));
     assertEquals(List.of("m6", "m7", "m8", "m9"), texts(a.read(LOG, 1)));
+  }
+
+  // ------------------------------------------------------------------ reads never show a hole
+  // Each test holds the reader between two of its requests while another instance acts, or
+  // hands it what a server can answer; the read must be the log as it was at one moment.
+
+  /** The seqs of a slice, for assertions that name holes. */
+  static List<Long> seqs(LogSlice s) {
+    return s.records().stream().map(LogRecord::seq).collect(Collectors.toList());
+  }
+
+  @Test
+  void read_whoseListingPrecedesACompactionAndItsManifestShowsTheSegment() throws Exception {
+    S3Backend b = open(new RequestLog(), 8);
+    b.read(LOG, 1);
+    for (int i = 1; i <= 7; i++) {
+      b.append(LOG, i, List.of(rec("m" + i)));
+    }
+    RequestLog rCalls = new RequestLog();
+    S3Backend reader = open(rCalls, NO_COMPACTION);
+    RequestLog.Pause manifest = rCalls.pauseAt(RequestLog.is("GetObject", "!log/trim"));
+    Future<LogSlice> read = threads.submit(() -> reader.read(LOG, 1));
+    manifest.awaitReached(); // listed: batches 1-7 and the manifest, nothing read yet
+    b.append(LOG, 8, List.of(rec("m8")));
+    b.awaitCompactions(); // segment 1-8 written, named by the manifest, batches 1-8 deleted
+    assertTrue(objects().stream().noneMatch(n -> n.equals(batch(1))), objects().toString());
+    manifest.release.countDown();
+    LogSlice s = read.get();
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), seqs(s));
+    assertEquals(List.of("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"), texts(s));
+    assertEquals(8, s.lastSeq());
+  }
+
+  @Test
+  void read_whoseListingLagsTheManifestsHighWaterMarkReadsAgain() throws Exception {
+    S3Backend b = open(new RequestLog(), NO_COMPACTION);
+    b.read(LOG, 1);
+    for (int i = 1; i <= 9; i++) {
+      b.append(LOG, i, List.of(rec("m" + i)));
+    }
+    RequestLog rCalls = new RequestLog();
+    S3Backend reader = open(rCalls, NO_COMPACTION);
+    RequestLog.Pause manifest = rCalls.pauseAt(RequestLog.is("GetObject", "!log/trim"));
+    Future<LogSlice> read = threads.submit(() -> reader.read(LOG, 1));
+    manifest.awaitReached(); // listed batches 1-9
+    b.append(LOG, 10, List.of(rec("m10")));
+    b.trim(LOG, 3); // the manifest now says the log has held seq 10
+    int mark = rCalls.size();
+    manifest.release.countDown();
+    LogSlice s = read.get();
+    assertEquals(List.of(4L, 5L, 6L, 7L, 8L, 9L, 10L), seqs(s),
+        "record 10 existed when the manifest was read: a slice without it is not the log at"
+            + " any moment");
+    assertEquals(10, s.lastSeq());
+    assertTrue(names(rCalls.allSince(mark)).contains("ListObjectsV2 "),
+        "it listed again: " + rCalls.allSince(mark));
+  }
+
+  @Test
+  void read_ofABatchReplacedBetweenTheListingAndItsGetReadsAgain() throws Exception {
+    S3Backend b = open(new RequestLog(), NO_COMPACTION);
+    RequestLog aCalls = new RequestLog();
+    S3Backend stale = open(aCalls, NO_COMPACTION);
+    b.read(LOG, 1);
+    for (int i = 1; i <= 8; i++) {
+      b.append(LOG, i, List.of(rec("m" + i)));
+    }
+    assertEquals(8, stale.read(LOG, 1).lastSeq()); // this writer will go on believing 8
+    RequestLog rCalls = new RequestLog();
+    S3Backend reader = open(rCalls, NO_COMPACTION);
+    assertEquals(8, reader.read(LOG, 1).records().size()); // batches 1-8 are cached
+    b.append(LOG, 9, List.of(rec("m9")));
+    RequestLog.Pause get = rCalls.pauseAt(RequestLog.is("GetObject", batch(9)));
+    Future<LogSlice> read = threads.submit(() -> reader.read(LOG, 1));
+    get.awaitReached(); // listed batch 9 (m9) and read a manifest whose base is below it
+    b.trim(LOG, 9);
+    b.awaitCompactions(); // batch 9 is consumed and deleted: its name is free
+    RequestLog.Pause check = aCalls.pauseAt(RequestLog.is("HeadObject", "!log/trim"));
+    Future<?> write = threads.submit(() -> stale.append(LOG, 9, List.of(rec("s9"), rec("s10"))));
+    check.awaitReached(); // the stale writer's batch 9-10 is in place, not yet taken away
+    get.release.countDown();
+    LogSlice s = read.get();
+    assertFalse(texts(s).contains("s9"), "a batch written after the listing: " + texts(s));
+    assertEquals(List.of(), seqs(s));
+    assertEquals(9, s.lastSeq());
+    check.release.countDown();
+    ExecutionException e = assertThrows(ExecutionException.class, write::get);
+    assertInstanceOf(ConflictException.class, e.getCause());
+    assertEquals(List.of("trim"), objects());
+  }
+
+  @Test
+  void read_ofAPartWhoseBodyIsNotTheOneItsEtagNamesReadsAgain() throws Exception {
+    S3Backend b = open(new RequestLog(), NO_COMPACTION);
+    b.read(LOG, 1);
+    b.append(LOG, 1, List.of(rec("m1"), rec("m2"), rec("m3"), rec("m4"), rec("m5")));
+    b.append(LOG, 6, List.of(rec("m6")));
+    b.trim(LOG, 3); // batch 1 (seqs 1-5) stays whole as the manifest's part for 4-5
+    b.awaitCompactions();
+    // another batch 1 (a stale writer's, seqs 1-2) under the part's ETag: a torn GET
+    byte[] other = Formats.encodeBatch(1, 2, UUID.randomUUID().toString(),
+        List.of(rec("x1"), rec("x2")));
+    TornGet torn = new TornGet();
+    torn.next("!log/" + batch(1), other);
+    RequestLog rCalls = new RequestLog();
+    S3Backend reader = open(rCalls, NO_COMPACTION, torn);
+    LogSlice s = reader.read(LOG, 1);
+    assertTrue(torn.happened());
+    assertEquals(List.of(4L, 5L, 6L), seqs(s), "the first answer had a hole at 4-5");
+    assertEquals(List.of("m4", "m5", "m6"), texts(s));
+    assertEquals(2, names(rCalls.allSince(0)).stream().filter(n -> n.startsWith("List")).count(),
+        "read again: " + rCalls.allSince(0));
+  }
+
+  @Test
+  void read_keepsNoRecordsOfALogDeletedAndStartedAgain() {
+    S3Backend b = open(new RequestLog(), 2);
+    S3Backend reader = open(new RequestLog(), 2);
+    b.read(LOG, 1);
+    for (int i = 1; i <= 5; i++) {
+      b.append(LOG, i, List.of(rec("old" + i)));
+    }
+    b.awaitCompactions();
+    assertEquals(5, reader.read(LOG, 1).records().size()); // cached: batches and segments
+    assertTrue(b.delete(LOG));
+    for (int i = 1; i <= 3; i++) {
+      b.append(LOG, i, List.of(rec("new" + i)));
+    }
+    b.awaitCompactions();
+    LogSlice s = reader.read(LOG, 1);
+    assertEquals(List.of("new1", "new2", "new3"), texts(s));
+    assertEquals(3, s.lastSeq());
   }
 }
