@@ -11,6 +11,7 @@ import dev.sessionstore.s3.Formats.Part;
 import dev.sessionstore.spi.ConflictException;
 import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.LogSlice;
+import dev.sessionstore.spi.Retries;
 import dev.sessionstore.spi.StorageException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -402,70 +403,73 @@ final class S3Logs {
 
   void trim(String log, long throughSeq) {
     View view = view(log);
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      Snap s = view.snapshot();
-      if (s.manifestKnown() && throughSeq <= s.m().through()) {
-        return; // idempotent: the manifest never goes back
-      }
-      if (!s.complete() || throughSeq > s.high()) {
-        scanWithRetry(log, false, Long.MAX_VALUE);
-        s = view.snapshot();
-        if (!s.complete()) {
-          continue; // a concurrent write moved the view between the scan and here
+    try {
+      Retries.run(MAX_ATTEMPTS, e -> e instanceof Retry, e -> { }, attempt -> {
+        Snap s = view.snapshot();
+        if (s.manifestKnown() && throughSeq <= s.m().through()) {
+          return null; // idempotent: the manifest never goes back
         }
-      }
-      Manifest m = s.m();
-      long through = Math.min(throughSeq, s.high());
-      if (through <= m.through()) {
-        return; // nothing above the current trim point to remove
-      }
-      List<Part> parts = new ArrayList<>();
-      List<String> doomed = new ArrayList<>();
-      for (Part p : m.parts()) {
-        if (p.last() > through) {
-          parts.add(p);
-        } else {
-          doomed.add(p.name());
+        if (!s.complete() || throughSeq > s.high()) {
+          scanWithRetry(log, false, Long.MAX_VALUE);
+          s = view.snapshot();
+          if (!s.complete()) {
+            throw new Retry("a concurrent write moved the view between the scan and here");
+          }
         }
-      }
-      long base = Math.max(m.base(), through);
-      List<BatchRef> consumed = new ArrayList<>();
-      for (ChainRef c : s.chain()) {
-        if (c.first() > through) {
-          break;
+        Manifest m = s.m();
+        long through = Math.min(throughSeq, s.high());
+        if (through <= m.through()) {
+          return null; // nothing above the current trim point to remove
         }
-        consumed.add(new BatchRef(c.first(), c.etag()));
-        if (c.last() <= through) {
-          doomed.add(batchName(c.first()));
-        } else {
-          // straddles the trim point: kept whole as a part, its records above it stay live
-          parts.add(new Part(batchName(c.first()), c.first(), c.last(), c.etag()));
-          base = c.last();
+        List<Part> parts = new ArrayList<>();
+        List<String> doomed = new ArrayList<>();
+        for (Part p : m.parts()) {
+          if (p.last() > through) {
+            parts.add(p);
+          } else {
+            doomed.add(p.name());
+          }
         }
-      }
-      Manifest next = withRecent(m, through, base, Math.max(m.lastSeq(), s.high()), parts,
-          consumed);
-      String etag = writeManifest(log, next, m.etag());
-      if (etag == null) {
-        view.markStale(); // a compaction or another trim moved the manifest: look again
-        continue;
-      }
-      next = withEtag(next, etag);
-      view.observe(next);
-      // The manifest is durable, so readers already skip what we delete now. Leftovers of
-      // other writers from our last listing go too, unless the new manifest names them.
-      for (String name : s.listed()) {
-        long first = batchFirst(name);
-        boolean segment = name.startsWith(Formats.SEGMENT_PREFIX);
-        if ((segment || (first > 0 && first <= next.base())) && !next.references(name)) {
-          doomed.add(name);
+        long base = Math.max(m.base(), through);
+        List<BatchRef> consumed = new ArrayList<>();
+        for (ChainRef c : s.chain()) {
+          if (c.first() > through) {
+            break;
+          }
+          consumed.add(new BatchRef(c.first(), c.etag()));
+          if (c.last() <= through) {
+            doomed.add(batchName(c.first()));
+          } else {
+            // straddles the trim point: kept whole as a part, its records above it stay live
+            parts.add(new Part(batchName(c.first()), c.first(), c.last(), c.etag()));
+            base = c.last();
+          }
         }
-      }
-      collect(log, new ArrayList<>(new LinkedHashSet<>(doomed)));
-      return;
+        Manifest next = withRecent(m, through, base, Math.max(m.lastSeq(), s.high()), parts,
+            consumed);
+        String etag = writeManifest(log, next, m.etag());
+        if (etag == null) {
+          view.markStale(); // a compaction or another trim moved the manifest: look again
+          throw new Retry("the manifest moved");
+        }
+        next = withEtag(next, etag);
+        view.observe(next);
+        // The manifest is durable, so readers already skip what we delete now. Leftovers of
+        // other writers from our last listing go too, unless the new manifest names them.
+        for (String name : s.listed()) {
+          long first = batchFirst(name);
+          boolean segment = name.startsWith(Formats.SEGMENT_PREFIX);
+          if ((segment || (first > 0 && first <= next.base())) && !next.references(name)) {
+            doomed.add(name);
+          }
+        }
+        collect(log, new ArrayList<>(new LinkedHashSet<>(doomed)));
+        return null;
+      });
+    } catch (Retry contended) {
+      throw new StorageException(
+          "trim of log '" + log + "' gave up after " + MAX_ATTEMPTS + " contended attempts");
     }
-    throw new StorageException(
-        "trim of log '" + log + "' gave up after " + MAX_ATTEMPTS + " contended attempts");
   }
 
   /**
@@ -603,17 +607,14 @@ final class S3Logs {
   // ---------------------------------------------------------------- scan
 
   private Scan scanWithRetry(String log, boolean bodies, long from) {
-    Retry last = null;
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      try {
-        return scan(log, bodies, from);
-      } catch (Retry r) {
-        LOG.debug("rescanning log '{}': {}", log, r.getMessage());
-        last = r;
-      }
+    try {
+      return Retries.run(MAX_ATTEMPTS, e -> e instanceof Retry,
+          e -> LOG.debug("rescanning log '{}': {}", log, e.getMessage()),
+          attempt -> scan(log, bodies, from));
+    } catch (Retry last) {
+      throw new StorageException("log '" + log + "' kept changing while being read ("
+          + last.getMessage() + ")");
     }
-    throw new StorageException("log '" + log + "' kept changing while being read ("
-        + (last == null ? "" : last.getMessage()) + ")");
   }
 
   /**
