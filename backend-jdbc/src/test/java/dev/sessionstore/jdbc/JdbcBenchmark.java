@@ -476,16 +476,20 @@ public final class JdbcBenchmark {
     c.setMaximumPoolSize(JdbcBackendBuilder.DEFAULT_POOL_SIZE);
     c.setMinimumIdle(1);
     c.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-    if (dialect == Dialect.POSTGRESQL) {
-      c.addDataSourceProperty("reWriteBatchedInserts", "true");
-    }
+    JdbcBackendBuilder.tuneDriver(c, dialect, url);
     return new HikariDataSource(c);
   }
 
+  /**
+   * A pool for the floor and Spring AI, with the driver settings ours gets, so that every
+   * store talks to the database the same way (on MariaDB: server-side prepared statements).
+   */
   private static HikariDataSource pool(String url, int size) {
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(url);
     c.setMaximumPoolSize(size);
+    JdbcBackendBuilder.tuneDriver(c, Dialect.forSubProtocol(JdbcUrl.parse(url).subProtocol()),
+        url);
     return new HikariDataSource(c);
   }
 
