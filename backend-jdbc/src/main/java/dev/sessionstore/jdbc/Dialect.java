@@ -42,6 +42,13 @@ enum Dialect {
           + " ON DUPLICATE KEY UPDATE"
           + " blob_version = VALUES(blob_version), content = VALUES(content)";
     }
+
+    @Override
+    String deleteRecordsOfLogs(String records, String logs, String logKeys) {
+      // MariaDB runs an IN (SELECT ...) of a single-table DELETE once per row of the table.
+      return "DELETE r FROM " + records + " r JOIN " + logs + " l ON l.log_id = r.log_id"
+          + " WHERE " + logKeys;
+    }
   };
 
   /** The database's name, for messages. */
@@ -74,6 +81,16 @@ enum Dialect {
 
   /** Insert or replace a blob, whatever is there. Parameters: key, version, content. */
   abstract String upsertBlob(String table);
+
+  /**
+   * Deletes the records of the logs whose {@code log_key} meets {@code logKeys}, a condition
+   * with parameters, through the key index of {@code logs} and the primary key of {@code
+   * records}.
+   */
+  String deleteRecordsOfLogs(String records, String logs, String logKeys) {
+    return "DELETE FROM " + records + " WHERE log_id IN (SELECT log_id FROM " + logs + " WHERE "
+        + logKeys + ")";
+  }
 
   /**
    * {@code insert} as a query that returns {@code column} of each row it inserted: {@code

@@ -479,17 +479,16 @@ final class JdbcBackend implements StorageBackend {
     return run("delete", key, true, c -> {
       String blobKeys = prefix ? "blob_key >= ? AND blob_key < ?" : "blob_key = ?";
       String logKeys = prefix ? "log_key >= ? AND log_key < ?" : "log_key = ?";
-      int n = deleteWhere(c, blobs, blobKeys, key, prefix);
-      deleteWhere(c, records, "log_id IN (SELECT log_id FROM " + logs + " WHERE " + logKeys + ")",
-          key, prefix);
-      n += deleteWhere(c, logs, logKeys, key, prefix);
+      int n = delete(c, "DELETE FROM " + blobs + " WHERE " + blobKeys, key, prefix);
+      delete(c, dialect.deleteRecordsOfLogs(records, logs, logKeys), key, prefix);
+      n += delete(c, "DELETE FROM " + logs + " WHERE " + logKeys, key, prefix);
       return n > 0;
     });
   }
 
-  private static int deleteWhere(Connection c, String table, String where, String key,
-      boolean prefix) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("DELETE FROM " + table + " WHERE " + where)) {
+  private static int delete(Connection c, String sql, String key, boolean prefix)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql)) {
       bindKeyOrRange(p, key, prefix);
       return p.executeUpdate();
     }
