@@ -65,8 +65,8 @@ final class Schema {
    * Version 3: {@code logs} gets {@code log_id}, a number the database assigns and never
    * repeats, and the records move from {@code records(log_key, seq, content)} to {@code
    * log_records(log_id, seq, content)}. A record row and its primary-key entry then hold two
-   * numbers instead of a copy of a key of up to 1,024 characters; in H2, which writes the
-   * changed B-tree pages on every commit, that is most of an append's cost.
+   * numbers instead of a copy of a key of up to 1,024 characters, which H2 (it writes the
+   * changed B-tree pages on every commit) measurably prefers (see the module README).
    *
    * <p>MariaDB's and H2's DDL commits statement by statement, so every step can run again: a
    * start that died half way is finished by the next one (the version row comes last). The old
