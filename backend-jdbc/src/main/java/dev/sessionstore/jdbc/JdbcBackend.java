@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code <p>blobs(blob_key PK, blob_version, content)}: a put with a version precondition
  *       is one compare-and-set {@code UPDATE ... WHERE blob_version = ?};
- *   <li>{@code <p>logs(log_key PK, last_seq)}: one row per log, written when the log is
- *       created and by trims: {@code last_seq} is the highest seq a trim deleted;
- *   <li>{@code <p>records(log_key, seq, content, PK(log_key, seq))}: one row per record.
+ *   <li>{@code <p>logs(log_key PK, log_id UNIQUE, last_seq)}: one row per log, written when
+ *       the log is created and by trims: {@code log_id} is a number the database assigns,
+ *       {@code last_seq} is the highest seq a trim deleted;
+ *   <li>{@code <p>log_records(log_id, seq, content, PK(log_id, seq))}: one row per record.
  * </ul>
  *
  * <p>A log's high-water mark is the larger of its highest record and {@code last_seq}. An
@@ -84,13 +85,13 @@ final class JdbcBackend implements StorageBackend {
     this.resources = resources;
     this.blobs = tablePrefix + "blobs";
     this.logs = tablePrefix + "logs";
-    this.records = tablePrefix + "records";
+    this.records = tablePrefix + "log_records";
     this.upsertBlob = dialect.upsertBlob(blobs);
-    this.appendOne = "INSERT INTO " + records + " (log_key, seq, content) SELECT ?, ?, ? FROM "
-        + logs + " WHERE log_key = ? AND (last_seq = ? OR EXISTS (SELECT 1 FROM " + records
-        + " WHERE log_key = ? AND seq = ?))";
+    this.appendOne = "INSERT INTO " + records + " (log_id, seq, content) SELECT l.log_id, ?, ?"
+        + " FROM " + logs + " l WHERE l.log_key = ? AND (l.last_seq = ? OR EXISTS (SELECT 1 FROM "
+        + records + " r WHERE r.log_id = l.log_id AND r.seq = ?))";
     this.readLog = "SELECT l.last_seq, r.seq, r.content FROM " + logs + " l LEFT JOIN "
-        + records + " r ON r.log_key = l.log_key AND r.seq >= ? WHERE l.log_key = ?"
+        + records + " r ON r.log_id = l.log_id AND r.seq >= ? WHERE l.log_key = ?"
         + " ORDER BY r.seq";
   }
 
@@ -216,14 +217,16 @@ final class JdbcBackend implements StorageBackend {
       return;
     }
     run("append", log, true, c -> {
-      List<byte[]> rest = data;
+      long logId;
+      List<byte[]> rest;
       if (firstSeq == 1) {
-        createLog(c, log);
+        logId = createLog(c, log);
+        rest = data;
       } else {
-        insertAfterHighWaterMark(c, log, firstSeq, data.get(0));
+        logId = insertFirstAfterHighWaterMark(c, log, firstSeq, data.get(0));
         rest = data.subList(1, data.size());
       }
-      insertRecords(c, log, firstSeq + data.size() - rest.size(), rest);
+      insertRecords(c, log, logId, firstSeq + data.size() - rest.size(), rest);
       SqlConsumer hook = beforeAppendCommit;
       if (hook != null) {
         hook.accept(c);
@@ -246,18 +249,10 @@ final class JdbcBackend implements StorageBackend {
       throws SQLException {
     int n;
     try (PreparedStatement p = c.prepareStatement(appendOne)) {
-      p.setString(1, log);
-      p.setLong(2, seq);
-      p.setBytes(3, content);
-      p.setString(4, log);
-      p.setLong(5, seq - 1);
-      p.setString(6, log);
-      p.setLong(7, seq - 1);
+      bindAppendOne(p, log, seq, content);
       n = p.executeUpdate();
     } catch (SQLException e) {
-      if (Dialect.isDuplicateKey(e)) {
-        throw new ConflictException("log '" + log + "' already holds seq " + seq, e);
-      }
+      throwIfDuplicateSeq(e, log, seq);
       throw e;
     }
     if (n != 1) {
@@ -266,39 +261,74 @@ final class JdbcBackend implements StorageBackend {
   }
 
   /**
-   * Registers a new log. Its primary key rejects a second creator. Records left under the key
-   * by an append that raced a {@code delete} of the log (it passed its check before the
-   * delete committed) are removed, so that they cannot collide with the new log's seqs.
+   * {@link #insertAfterHighWaterMark} for the first record of several: the same statement,
+   * returning the log's id, so that the other records are inserted under the same log even
+   * if the key is deleted and created again meanwhile.
    */
-  private void createLog(Connection c, String log) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(
-        "INSERT INTO " + logs + " (log_key, last_seq) VALUES (?, 0)")) {
+  private long insertFirstAfterHighWaterMark(Connection c, String log, long seq, byte[] content)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(dialect.returning(appendOne, "log_id"))) {
+      bindAppendOne(p, log, seq, content);
+      try (ResultSet rs = p.executeQuery()) {
+        if (rs.next()) {
+          return rs.getLong(1);
+        }
+      }
+    } catch (SQLException e) {
+      throwIfDuplicateSeq(e, log, seq);
+      throw e;
+    }
+    throw conflict(c, log, seq);
+  }
+
+  private static void bindAppendOne(PreparedStatement p, String log, long seq, byte[] content)
+      throws SQLException {
+    p.setLong(1, seq);
+    p.setBytes(2, content);
+    p.setString(3, log);
+    p.setLong(4, seq - 1);
+    p.setLong(5, seq - 1);
+  }
+
+  private static void throwIfDuplicateSeq(SQLException e, String log, long seq) {
+    if (Dialect.isDuplicateKey(e)) {
+      throw new ConflictException("log '" + log + "' already holds seq " + seq, e);
+    }
+  }
+
+  /**
+   * Registers a new log and returns the id the database gave it. The primary key rejects a
+   * second creator. No earlier log had this id, so records left under a deleted log's id (by an
+   * append that passed its check just before the delete committed) cannot collide with the new
+   * log's seqs.
+   */
+  private long createLog(Connection c, String log) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(dialect.returning(
+        "INSERT INTO " + logs + " (log_key, last_seq) VALUES (?, 0)", "log_id"))) {
       p.setString(1, log);
-      p.executeUpdate();
+      try (ResultSet rs = p.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
     } catch (SQLException e) {
       if (Dialect.isDuplicateKey(e)) {
         throw new ConflictException("log '" + log + "' exists: append at seq 1 refused", e);
       }
       throw e;
     }
-    try (PreparedStatement p = c.prepareStatement(
-        "DELETE FROM " + records + " WHERE log_key = ?")) {
-      p.setString(1, log);
-      p.executeUpdate();
-    }
   }
 
   /** One batch INSERT of rows whose seqs the caller has already secured. */
-  private void insertRecords(Connection c, String log, long firstSeq, List<byte[]> data)
-      throws SQLException {
+  private void insertRecords(Connection c, String log, long logId, long firstSeq,
+      List<byte[]> data) throws SQLException {
     if (data.isEmpty()) {
       return;
     }
     try (PreparedStatement p = c.prepareStatement(
-        "INSERT INTO " + records + " (log_key, seq, content) VALUES (?, ?, ?)")) {
+        "INSERT INTO " + records + " (log_id, seq, content) VALUES (?, ?, ?)")) {
       long seq = firstSeq;
       for (byte[] r : data) {
-        p.setString(1, log);
+        p.setLong(1, logId);
         p.setLong(2, seq++);
         p.setBytes(3, r);
         if (data.size() == 1) {
@@ -329,7 +359,7 @@ final class JdbcBackend implements StorageBackend {
   /** The log's high-water mark, 0 for a log that does not exist. */
   private long highWaterMark(Connection c, String log) throws SQLException {
     try (PreparedStatement p = c.prepareStatement("SELECT l.last_seq, (SELECT MAX(r.seq) FROM "
-        + records + " r WHERE r.log_key = l.log_key) FROM " + logs + " l WHERE l.log_key = ?")) {
+        + records + " r WHERE r.log_id = l.log_id) FROM " + logs + " l WHERE l.log_key = ?")) {
       p.setString(1, log);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? Math.max(rs.getLong(1), rs.getLong(2)) : 0;
@@ -421,7 +451,8 @@ final class JdbcBackend implements StorageBackend {
         return null;
       }
       try (PreparedStatement p = c.prepareStatement(
-          "DELETE FROM " + records + " WHERE log_key = ? AND seq <= ?")) {
+          "DELETE FROM " + records + " WHERE log_id = (SELECT log_id FROM " + logs
+              + " WHERE log_key = ?) AND seq <= ?")) {
         p.setString(1, log);
         p.setLong(2, through);
         p.executeUpdate();
@@ -446,20 +477,21 @@ final class JdbcBackend implements StorageBackend {
       Keys.requireValidKey(key);
     }
     return run("delete", key, true, c -> {
-      int n = 0;
-      for (String[] t : new String[][] {{blobs, "blob_key"}, {records, "log_key"},
-          {logs, "log_key"}}) {
-        String where = prefix ? t[1] + " >= ? AND " + t[1] + " < ?" : t[1] + " = ?";
-        try (PreparedStatement p = c.prepareStatement("DELETE FROM " + t[0] + " WHERE " + where)) {
-          bindKeyOrRange(p, key, prefix);
-          int deleted = p.executeUpdate();
-          if (!t[0].equals(records)) {
-            n += deleted;
-          }
-        }
-      }
+      String blobKeys = prefix ? "blob_key >= ? AND blob_key < ?" : "blob_key = ?";
+      String logKeys = prefix ? "log_key >= ? AND log_key < ?" : "log_key = ?";
+      int n = delete(c, "DELETE FROM " + blobs + " WHERE " + blobKeys, key, prefix);
+      delete(c, dialect.deleteRecordsOfLogs(records, logs, logKeys), key, prefix);
+      n += delete(c, "DELETE FROM " + logs + " WHERE " + logKeys, key, prefix);
       return n > 0;
     });
+  }
+
+  private static int delete(Connection c, String sql, String key, boolean prefix)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql)) {
+      bindKeyOrRange(p, key, prefix);
+      return p.executeUpdate();
+    }
   }
 
   /**

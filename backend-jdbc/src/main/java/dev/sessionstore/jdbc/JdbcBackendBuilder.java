@@ -196,10 +196,7 @@ public final class JdbcBackendBuilder {
       config.setPoolName("sessionstore-" + tablePrefix + "-" + Integer.toHexString(
           System.identityHashCode(config)));
       config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-      if (dialect == Dialect.POSTGRESQL) {
-        // One multi-row INSERT per append batch instead of one round trip per record.
-        config.addDataSourceProperty("reWriteBatchedInserts", "true");
-      }
+      tuneDriver(config, dialect, driverUrl);
       HikariDataSource pool = new HikariDataSource(config);
       owned.add(0, pool);
       Schema.ensure(pool, dialect, tablePrefix);
@@ -212,6 +209,25 @@ public final class JdbcBackendBuilder {
         throw s;
       }
       throw new StorageException("cannot open " + redact(driverUrl) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Driver settings of a pool the backend creates, unless the URL sets them itself.
+   * PostgreSQL: one multi-row INSERT per append batch instead of one statement per record.
+   * MariaDB: statements are prepared on the server, once per connection, and then executed by
+   * id, so the server does not parse the append's {@code INSERT ... SELECT} again on every
+   * append (the PostgreSQL driver does this by itself from a statement's fifth execution).
+   */
+  static void tuneDriver(HikariConfig config, Dialect dialect, String driverUrl) {
+    String option = switch (dialect) {
+      case POSTGRESQL -> "reWriteBatchedInserts";
+      case MARIADB -> "useServerPrepStmts";
+      case H2 -> null;
+    };
+    if (option != null && !driverUrl.toLowerCase(Locale.ROOT).contains(
+        option.toLowerCase(Locale.ROOT))) {
+      config.addDataSourceProperty(option, "true");
     }
   }
 

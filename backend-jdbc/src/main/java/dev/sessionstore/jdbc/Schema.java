@@ -33,25 +33,80 @@ final class Schema {
   private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
 
   /**
-   * The schema version this code reads and writes. Version 2 has the tables of version 1 but
-   * a new meaning for {@code logs.last_seq}: it is the highest trimmed seq, no longer the
-   * high-water mark that every append moved (the high-water mark is the larger of it and the
-   * highest record). Version 1 values satisfy the new meaning, so the upgrade changes no data;
-   * the version row exists so that older code, which would read {@code last_seq} as the
-   * high-water mark, refuses these tables.
+   * The schema version this code reads and writes.
+   *
+   * <ul>
+   *   <li>1 creates the tables.
+   *   <li>2 has the tables of version 1 but a new meaning for {@code logs.last_seq}: it is the
+   *       highest trimmed seq, no longer the high-water mark that every append moved (the
+   *       high-water mark is the larger of it and the highest record). Version 1 values satisfy
+   *       the new meaning, so the upgrade changes no data; the version row exists so that older
+   *       code, which would read {@code last_seq} as the high-water mark, refuses these tables.
+   *   <li>3 keys records by a number instead of the log's key string (see {@link
+   *       #keyRecordsByLogId}).
+   * </ul>
    */
-  static final int LATEST = 2;
+  static final int LATEST = 3;
 
   private Schema() {}
 
-  static List<String> migration(Dialect dialect, String prefix, int version) {
-    if (version == 1) {
-      return dialect.schemaV1(prefix);
+  /** Applies {@code version} through {@code c}, which is in auto-commit except on PostgreSQL. */
+  private static void migrate(Connection c, Dialect dialect, String prefix, int version)
+      throws SQLException {
+    switch (version) {
+      case 1 -> execute(c, dialect.schemaV1(prefix));
+      case 2 -> { } // a new meaning for last_seq, no new table
+      case 3 -> keyRecordsByLogId(c, dialect, prefix);
+      default -> throw new IllegalStateException("no migration to version " + version);
     }
-    if (version == 2) {
-      return List.of();
+  }
+
+  /**
+   * Version 3: {@code logs} gets {@code log_id}, a number the database assigns and never
+   * repeats, and the records move from {@code records(log_key, seq, content)} to {@code
+   * log_records(log_id, seq, content)}. A record row and its primary-key entry then hold two
+   * numbers instead of a copy of a key of up to 1,024 characters, which H2 (it writes the
+   * changed B-tree pages on every commit) measurably prefers (see the module README).
+   *
+   * <p>MariaDB's and H2's DDL commits statement by statement, so every step can run again: a
+   * start that died half way is finished by the next one (the version row comes last). The old
+   * table is renamed before it is copied, so that a process still running older code fails on
+   * its next statement instead of writing a record after the copy, which would be lost. Rows
+   * of the old table without a {@code logs} row (left by an append that raced a delete of its
+   * log; no read ever returned them) are not copied.
+   */
+  private static void keyRecordsByLogId(Connection c, Dialect dialect, String prefix)
+      throws SQLException {
+    String old = prefix + "records";
+    String moving = prefix + "records_v2";
+    String records = prefix + "log_records";
+    String logs = prefix + "logs";
+    execute(c, List.of("ALTER TABLE " + logs + " ADD COLUMN IF NOT EXISTS log_id "
+        + dialect.generatedIdType));
+    if (tableExists(c, old)) {
+      execute(c, List.of("ALTER TABLE " + old + " RENAME TO " + moving));
     }
-    throw new IllegalStateException("no migration to version " + version);
+    execute(c, List.of("CREATE TABLE IF NOT EXISTS " + records + " ("
+        + "log_id BIGINT NOT NULL, "
+        + "seq BIGINT NOT NULL, "
+        + "content " + dialect.bytesType + " NOT NULL, "
+        + "PRIMARY KEY (log_id, seq))" + dialect.tableOptions));
+    if (tableExists(c, moving)) {
+      execute(c, List.of(
+          "INSERT INTO " + records + " (log_id, seq, content)"
+              + " SELECT l.log_id, r.seq, r.content FROM " + moving + " r JOIN " + logs
+              + " l ON l.log_key = r.log_key WHERE NOT EXISTS (SELECT 1 FROM " + records
+              + " n WHERE n.log_id = l.log_id AND n.seq = r.seq)",
+          "DROP TABLE " + moving));
+    }
+  }
+
+  private static void execute(Connection c, List<String> statements) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    }
   }
 
   /** Brings the schema to {@link #LATEST}; cheap when it is already there. */
@@ -109,7 +164,7 @@ final class Schema {
   }
 
   /** Whether the table exists in the connection's current catalog and schema. */
-  private static boolean tableExists(Connection c, String table) throws SQLException {
+  static boolean tableExists(Connection c, String table) throws SQLException {
     DatabaseMetaData meta = c.getMetaData();
     String esc = meta.getSearchStringEscape();
     String catalog = c.getCatalog();
@@ -234,11 +289,7 @@ final class Schema {
     }
     for (int v = current + 1; v <= LATEST; v++) {
       LOG.info("bringing sessionstore tables '{}*' to schema version {} on {}", prefix, v, dialect);
-      try (Statement s = ddl.createStatement()) {
-        for (String sql : migration(dialect, prefix, v)) {
-          s.execute(sql);
-        }
-      }
+      migrate(ddl, dialect, prefix, v);
       try (PreparedStatement p = versions.prepareStatement(
           "INSERT INTO " + prefix + "schema (schema_version, applied_at) VALUES (?, ?)")) {
         p.setInt(1, v);

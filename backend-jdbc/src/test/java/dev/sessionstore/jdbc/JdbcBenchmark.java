@@ -48,8 +48,8 @@ import org.springframework.ai.chat.messages.UserMessage;
  *
  * <p>Contenders: the floor in auto-commit (one INSERT, 1 round trip) and as INSERT + COMMIT
  * (2), both on one held connection into a table with a BIGINT key; the same auto-commit INSERT
- * into a table shaped like ours ({@code PRIMARY KEY (log_key, seq)}); our {@code Session.append} (core) and our SPI {@code
- * append} alone; Spring AI's {@code MessageWindowChatMemory} over the JDBC repository with its
+ * into a table shaped like our records table ({@code PRIMARY KEY (log_id, seq)}); our {@code
+ * Session.append} (core) and our SPI {@code append} alone; Spring AI's {@code MessageWindowChatMemory} over the JDBC repository with its
  * default window of 20 messages (older ones are deleted) and with the whole conversation
  * kept (window {@code Integer.MAX_VALUE}). Spring AI has no append: {@code add} reads the
  * conversation, then deletes it and inserts the window again.
@@ -214,9 +214,9 @@ public final class JdbcBenchmark {
           + dialect.bytesType + " NOT NULL)" + dialect.tableOptions);
       // Shaped like our records table: what an unconditional INSERT of a record costs.
       String keyedTable = prefix + "floorkeyed";
-      exec(floorPool, "CREATE TABLE " + keyedTable + " (log_key " + dialect.keyType
-          + " NOT NULL, seq BIGINT NOT NULL, content " + dialect.bytesType
-          + " NOT NULL, PRIMARY KEY (log_key, seq))" + dialect.tableOptions);
+      exec(floorPool, "CREATE TABLE " + keyedTable + " (log_id BIGINT NOT NULL, seq BIGINT NOT NULL,"
+          + " content " + dialect.bytesType + " NOT NULL, PRIMARY KEY (log_id, seq))"
+          + dialect.tableOptions);
       JdbcChatMemoryRepository repo = JdbcChatMemoryRepository.builder().dataSource(springDs)
           .dialect(springDialect).build();
       try (Connection autoCommitConn = floorDs.getConnection();
@@ -248,7 +248,7 @@ public final class JdbcBenchmark {
           report(dbName, length, all, rows);
         }
       } finally {
-        for (String t : List.of("records", "logs", "blobs", "schema", "floor", "floorkeyed")) {
+        for (String t : List.of("log_records", "logs", "blobs", "schema", "floor", "floorkeyed")) {
           exec(ourPool, "DROP TABLE IF EXISTS " + prefix + t);
         }
         backend.close();
@@ -311,21 +311,21 @@ public final class JdbcBenchmark {
   }
 
   private static Contender keyedFloor(CountingDataSource ds, Connection c, String table) {
-    return new Contender("floor: INSERT (auto-commit) into a (key, seq) table", ds) {
-      String key;
+    return new Contender("floor: INSERT (auto-commit) into a (log_id, seq) table", ds) {
+      long logId;
       long next;
 
       @Override
       void fill(int length) {
-        key = "bench/" + UUID.randomUUID() + "/log";
+        logId++;
         next = 1;
       }
 
       @Override
       void appendOne(int i) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
-            "INSERT INTO " + table + " (log_key, seq, content) VALUES (?, ?, ?)")) {
-          p.setString(1, key);
+            "INSERT INTO " + table + " (log_id, seq, content) VALUES (?, ?, ?)")) {
+          p.setLong(1, logId);
           p.setLong(2, next++);
           p.setBytes(3, record(i));
           p.executeUpdate();
@@ -476,16 +476,20 @@ public final class JdbcBenchmark {
     c.setMaximumPoolSize(JdbcBackendBuilder.DEFAULT_POOL_SIZE);
     c.setMinimumIdle(1);
     c.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-    if (dialect == Dialect.POSTGRESQL) {
-      c.addDataSourceProperty("reWriteBatchedInserts", "true");
-    }
+    JdbcBackendBuilder.tuneDriver(c, dialect, url);
     return new HikariDataSource(c);
   }
 
+  /**
+   * A pool for the floor and Spring AI, with the driver settings ours gets, so that every
+   * store talks to the database the same way (on MariaDB: server-side prepared statements).
+   */
   private static HikariDataSource pool(String url, int size) {
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(url);
     c.setMaximumPoolSize(size);
+    JdbcBackendBuilder.tuneDriver(c, Dialect.forSubProtocol(JdbcUrl.parse(url).subProtocol()),
+        url);
     return new HikariDataSource(c);
   }
 

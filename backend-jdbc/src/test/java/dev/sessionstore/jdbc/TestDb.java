@@ -88,7 +88,8 @@ final class TestDb implements AutoCloseable {
     if (dialect() != Dialect.H2) {
       try (Connection c = connect(); Statement s = c.createStatement()) {
         for (String p : prefixes) {
-          for (String t : List.of("records", "logs", "blobs", "schema")) {
+          for (String t : List.of("log_records", "records_v2", "records", "logs", "blobs",
+              "schema")) {
             s.execute("DROP TABLE IF EXISTS " + p + t);
           }
         }
