@@ -9,6 +9,7 @@ import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.LogSlice;
 import dev.sessionstore.spi.NotFoundException;
 import dev.sessionstore.spi.Precondition;
+import dev.sessionstore.spi.Retries;
 import dev.sessionstore.spi.StorageBackend;
 import dev.sessionstore.spi.StorageException;
 import java.sql.Connection;
@@ -555,51 +556,53 @@ final class JdbcBackend implements StorageBackend {
    * {@link StorageException} naming the operation and key.
    */
   private <T> T run(String op, String key, boolean transaction, SqlWork<T> work) {
-    SQLException last = null;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      try (Connection c = dataSource.getConnection()) {
+    try {
+      return Retries.run(ATTEMPTS, e -> e instanceof SQLException s && Dialect.isTransient(s),
+          e -> LOG.debug("{} '{}' lost to a concurrent transaction: {}", op, key, e.toString()),
+          attempt -> once(transaction, work));
+    } catch (SQLException e) {
+      if (Dialect.isTransient(e)) {
+        throw new ConflictException(op + " '" + key + "' lost to concurrent transactions "
+            + ATTEMPTS + " times: " + e.getMessage(), e);
+      }
+      if (Dialect.isDuplicateKey(e)) {
+        throw new ConflictException(op + " '" + key + "' conflicted: " + e.getMessage(), e);
+      }
+      throw new StorageException(op + " '" + key + "' failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** One attempt of {@link #run} on a pooled connection. */
+  private <T> T once(boolean transaction, SqlWork<T> work) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      try {
+        // getAutoCommit is answered by the pool or driver without a round trip; a pool's
+        // connections are normally in auto-commit, so most calls change nothing here.
+        boolean autoCommit = c.getAutoCommit();
+        if (!transaction) {
+          if (!autoCommit) {
+            c.setAutoCommit(true);
+          }
+          return work.apply(c);
+        }
+        c.setAutoCommit(false);
         try {
-          // getAutoCommit is answered by the pool or driver without a round trip; a pool's
-          // connections are normally in auto-commit, so most calls change nothing here.
-          boolean autoCommit = c.getAutoCommit();
-          if (!transaction) {
-            if (!autoCommit) {
-              c.setAutoCommit(true);
-            }
-            return work.apply(c);
-          }
-          c.setAutoCommit(false);
-          try {
-            T result = work.apply(c);
-            c.commit();
-            return result;
-          } catch (SQLException | RuntimeException | Error e) {
-            rollbackQuietly(c, e);
-            throw e;
-          } finally {
-            restoreAutoCommit(c, autoCommit);
-          }
-        } catch (SQLException e) {
-          if (!Dialect.isTransient(e) && !Dialect.isDuplicateKey(e)) {
-            evictIfBroken(c);
-          }
+          T result = work.apply(c);
+          c.commit();
+          return result;
+        } catch (SQLException | RuntimeException | Error e) {
+          rollbackQuietly(c, e);
           throw e;
+        } finally {
+          restoreAutoCommit(c, autoCommit);
         }
       } catch (SQLException e) {
-        if (Dialect.isTransient(e)) {
-          last = e;
-          LOG.debug("{} '{}' lost to a concurrent transaction (attempt {}): {}", op, key, attempt,
-              e.toString());
-          continue;
+        if (!Dialect.isTransient(e) && !Dialect.isDuplicateKey(e)) {
+          evictIfBroken(c);
         }
-        if (Dialect.isDuplicateKey(e)) {
-          throw new ConflictException(op + " '" + key + "' conflicted: " + e.getMessage(), e);
-        }
-        throw new StorageException(op + " '" + key + "' failed: " + e.getMessage(), e);
+        throw e;
       }
     }
-    throw new ConflictException(op + " '" + key + "' lost to concurrent transactions "
-        + ATTEMPTS + " times: " + last.getMessage(), last);
   }
 
   /**

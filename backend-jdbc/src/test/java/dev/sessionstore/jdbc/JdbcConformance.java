@@ -51,9 +51,10 @@ abstract class JdbcConformance extends LocationConformanceKit<String> {
       // The prefix is one this class generated ([a-z0-9_]); the values are bound.
       try (Connection c = db().connect();
           PreparedStatement p = c.prepareStatement(
-              "DELETE FROM " + prefix + "records WHERE log_key = ? AND seq = ?")) {
-        p.setString(1, log);
-        p.setLong(2, seq);
+              "DELETE FROM " + prefix + "log_records WHERE seq = ? AND log_id ="
+                  + " (SELECT log_id FROM " + prefix + "logs WHERE log_key = ?)")) {
+        p.setLong(1, seq);
+        p.setString(2, log);
         if (p.executeUpdate() != 1) {
           throw new IllegalStateException("no record " + seq + " in log " + log);
         }
