@@ -50,7 +50,7 @@ final class TurnBenchmark {
     System.out.printf("turn loop: %d rounds x %d turns per target, commit(keep %d) every %d"
         + " messages; machine: %d cores, Java %s%n", rounds, turnsPerRound, KEEP, COMMIT_EVERY,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-    try (S3Server s3 = new S3Server(dir.resolve("s3"))) {
+    try (S3Server s3 = new S3Server()) {
       for (int history : histories) {
         List<Target> targets = targets(dir.resolve("h" + history), s3, history);
         try {
