@@ -21,10 +21,9 @@ import java.util.Locale;
 final class LoadBenchmark {
   private LoadBenchmark() {}
 
-  static void run(boolean quick) throws Exception {
+  static void run(boolean quick, Path root) throws Exception {
     int messages = quick ? 10_000 : 100_000;
     int rounds = quick ? 3 : 11;
-    Path root = Files.createTempDirectory("sessionstore-load-");
     try (SessionStore store = SessionStore.open(root.toUri().toString())) {
       Session s = store.session("long");
       List<Message> batch = new ArrayList<>();

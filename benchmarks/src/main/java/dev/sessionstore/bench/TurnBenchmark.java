@@ -42,11 +42,10 @@ final class TurnBenchmark {
     int sinceCommit;
   }
 
-  static void run(boolean quick) throws Exception {
+  static void run(boolean quick, Path dir) throws Exception {
     int[] histories = quick ? new int[] {100} : new int[] {100, 2_000};
     int rounds = quick ? 2 : 10;
     int turnsPerRound = quick ? 10 : 20;
-    Path dir = Files.createTempDirectory("sessionstore-bench-");
     System.out.printf("turn loop: %d rounds x %d turns per target, commit(keep %d) every %d"
         + " messages; machine: %d cores, Java %s%n", rounds, turnsPerRound, KEEP, COMMIT_EVERY,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));

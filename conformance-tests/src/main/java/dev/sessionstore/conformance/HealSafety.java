@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sessionstore.ArchiveInfo;
 import dev.sessionstore.CommitResult;
 import dev.sessionstore.HealReport;
 import dev.sessionstore.ImportRequiredException;
@@ -37,23 +36,6 @@ import org.junit.jupiter.api.Test;
 interface HealSafety extends KitGroup {
   /** The session these rules use. */
   String ID = "heal-1";
-
-  private static SessionStore store(StorageBackend b) {
-    return SessionStore.builder().backend(new NonClosingBackend(b)).build();
-  }
-
-  /** Every message of the session, archived then live, as a fresh store reads it. */
-  private static List<String> history(StorageBackend b, String id) {
-    try (SessionStore s = store(b)) {
-      Session session = s.session(id);
-      List<String> out = new ArrayList<>();
-      for (ArchiveInfo a : session.archives()) {
-        out.addAll(SessionChecks.texts(session.archiveMessages(a.number())));
-      }
-      out.addAll(SessionChecks.texts(session.messages()));
-      return out;
-    }
-  }
 
   /** Makes the next append reach storage and then fail, as a lost answer does. */
   final class LosesNextAnswer extends ForwardingBackend {
@@ -117,12 +99,12 @@ interface HealSafety extends KitGroup {
       Message m1 = Message.user("m1");
       losing.armed = true;
       assertThrows(StorageException.class, () -> s.append(m1), "the answer was lost");
-      try (SessionStore other = store(b)) {
+      try (SessionStore other = SessionChecks.store(b)) {
         other.session(ID).commit(0); // m0 and m1 are archived
       }
       assertEquals(2, s.append(m1).seq(), "a retry must return the first copy's seq");
     }
-    assertEquals(List.of("m0", "m1"), history(b, ID), "a retried message is stored once");
+    assertEquals(List.of("m0", "m1"), SessionChecks.historyTexts(b, ID), "a retried message is stored once");
   }
 
   /**
@@ -134,7 +116,7 @@ interface HealSafety extends KitGroup {
   default void required_heal_aCommitsSummarySurvivesAReaderCompletingItsArchive()
       throws Exception {
     StorageBackend b = fresh();
-    try (SessionStore seed = store(b)) {
+    try (SessionStore seed = SessionChecks.store(b)) {
       seed.session(ID).append(List.of(Message.user("a"), Message.user("b")));
     }
     PausesAfterPut pausing = new PausesAfterPut(b, "archive_001/messages.jsonl");
@@ -143,7 +125,7 @@ interface HealSafety extends KitGroup {
       CompletableFuture<CommitResult> commit =
           CompletableFuture.supplyAsync(() -> s.commit(0, "SUMMARY"));
       assertTrue(pausing.reached.await(60, TimeUnit.SECONDS), "the commit never wrote its archive");
-      try (SessionStore reader = store(b)) {
+      try (SessionStore reader = SessionChecks.store(b)) {
         assertEquals(List.of(), reader.session(ID).messages(),
             "a reader completes an archive whose marker is missing");
       } finally {
@@ -151,11 +133,11 @@ interface HealSafety extends KitGroup {
       }
       assertEquals(1, commit.get(60, TimeUnit.SECONDS).archiveNumber());
     }
-    try (SessionStore fresh = store(b)) {
+    try (SessionStore fresh = SessionChecks.store(b)) {
       assertEquals("SUMMARY", fresh.session(ID).context().summary(),
           "the committer's summary must survive the reader's roll-forward");
     }
-    assertEquals(List.of("a", "b"), history(b, ID));
+    assertEquals(List.of("a", "b"), SessionChecks.historyTexts(b, ID));
   }
 
   /**
@@ -166,7 +148,7 @@ interface HealSafety extends KitGroup {
   @Test
   default void required_heal_aMarkerEditedUpwardDropsNothing() throws Exception {
     StorageBackend b = fresh();
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       Session session = s.session(ID);
       session.append(List.of(Message.user("a"), Message.user("b"), Message.user("c")));
       session.commit(1);
@@ -193,7 +175,7 @@ interface HealSafety extends KitGroup {
   @Test
   default void required_heal_aStaleHandleFailsAfterAnotherStoreDeletedItsSession() {
     StorageBackend b = fresh();
-    try (SessionStore a = store(b); SessionStore other = store(b)) {
+    try (SessionStore a = SessionChecks.store(b); SessionStore other = SessionChecks.store(b)) {
       Session stale = a.session(ID);
       stale.append(Message.user("a"));
       assertTrue(other.delete(ID));
@@ -207,7 +189,7 @@ interface HealSafety extends KitGroup {
   @Test
   default void required_check_findsAMissingMarkerWithoutWritingAndRepairRebuildsIt() {
     StorageBackend b = fresh();
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       Session session = s.session(ID);
       session.append(List.of(Message.user("a"), Message.user("b")));
       session.commit(0);
@@ -221,10 +203,10 @@ interface HealSafety extends KitGroup {
       assertFalse(found.problems().isEmpty(), "a deleted .done must be found: " + found);
       assertEquals(0, writes(watching), "check must write nothing");
     }
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       assertTrue(s.repair(ID).clean(), "repair rebuilds the marker from the archive's messages");
     }
-    assertEquals(List.of("a", "b", "c", "d"), history(b, ID));
+    assertEquals(List.of("a", "b", "c", "d"), SessionChecks.historyTexts(b, ID));
   }
 
   /** An OpenViking session is healed by message id and written only after an import. */
@@ -241,7 +223,7 @@ interface HealSafety extends KitGroup {
         bytes("{\"starting_message_id\":\"msg_A\",\"ending_message_id\":\"msg_B\"}"),
         Precondition.absent());
     b.append(SessionLayout.log(id), 1, List.of(bytes(ov("A")), bytes(ov("B")), bytes(ov("C"))));
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       Session session = s.session(id);
       assertEquals(List.of("C"), SessionChecks.texts(session.messages()),
           "a lost clear in an OpenViking session is healed by message id");
@@ -249,14 +231,14 @@ interface HealSafety extends KitGroup {
       assertEquals(2, s.importSession(id).archivedMessages());
       session.append(Message.user("D"));
     }
-    assertEquals(List.of("A", "B", "C", "D"), history(b, id));
+    assertEquals(List.of("A", "B", "C", "D"), SessionChecks.historyTexts(b, id));
   }
 
   /** Check finds a duplicated archive line, a marker that disagrees, bad UTF-8; repair fixes what data decides. */
   @Test
   default void required_check_findsArchiveDamageAndRepairFixesWhatTheDataDecides() {
     StorageBackend b = fresh();
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       Session session = s.session(ID);
       session.append(List.of(Message.user("a"), Message.user("b")));
       session.commit(0);
@@ -283,7 +265,7 @@ interface HealSafety extends KitGroup {
       assertEquals(3, problems.size(), "duplicate, disagreeing marker, bad UTF-8: " + problems);
       assertEquals(0, writes(watching), "check must write nothing");
     }
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       List<String> left = s.repair(ID).problems();
       assertEquals(1, left.size(), "only the bad UTF-8 cannot be repaired: " + left);
       assertTrue(left.get(0).contains("UTF-8"), left.get(0));

@@ -13,7 +13,6 @@ import dev.sessionstore.conformance.FaultInjectingBackend.Operation;
 import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.StorageBackend;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,22 +28,6 @@ import org.junit.jupiter.api.Test;
 interface LiveLogDamage extends KitGroup {
   /** The session these rules use. */
   String ID = "damage-1";
-
-  private static SessionStore store(StorageBackend b) {
-    return SessionStore.builder().backend(new NonClosingBackend(b)).build();
-  }
-
-  /** Every message of the session, archived then live, as a fresh store reads it. */
-  private static List<String> history(StorageBackend b, String id) {
-    try (SessionStore s = store(b)) {
-      Session session = s.session(id);
-      List<String> out = new ArrayList<>();
-      session.archives().forEach(a -> out.addAll(SessionChecks.texts(
-          session.archiveMessages(a.number()))));
-      out.addAll(SessionChecks.texts(session.messages()));
-      return out;
-    }
-  }
 
   /** The seqs the live log holds, read past core. */
   private static List<Long> logSeqs(StorageBackend b, String id) {
@@ -115,7 +98,7 @@ interface LiveLogDamage extends KitGroup {
   default void optional_damage_aSeqGapInTheLiveLogIsReportedAndDropsNothing() throws Exception {
     StorageBackend b = fresh();
     LogDamage damage = requireDamage("that a seq gap in the live log is reported");
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       Session session = s.session(ID);
       session.append(List.of(Message.user("a"), Message.user("b"), Message.user("c"),
           Message.user("d"), Message.user("e"), Message.user("f")));
@@ -124,20 +107,20 @@ interface LiveLogDamage extends KitGroup {
     damage.deleteRecord(b, SessionLayout.log(ID), 4);
 
     assertReported(checkWritingNothing(b, ID), SessionLayout.log(ID), "gap", "3", "5");
-    assertEquals(List.of("a", "b", "c", "e", "f"), history(b, ID),
+    assertEquals(List.of("a", "b", "c", "e", "f"), SessionChecks.historyTexts(b, ID),
         "a plain open keeps every message the damage left");
     assertEquals(List.of(3L, 5L, 6L), logSeqs(b, ID), "a plain open trims nothing");
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       HealReport r = s.repair(ID);
       assertReported(r.problems(), SessionLayout.log(ID), "gap");
       assertEquals(List.of(3L, 5L, 6L), logSeqs(b, ID), "nothing can fill the gap: kept as is");
       assertEquals(7, s.session(ID).append(Message.user("g")).seq());
     }
-    assertEquals(List.of("a", "b", "c", "e", "f", "g"), history(b, ID));
+    assertEquals(List.of("a", "b", "c", "e", "f", "g"), SessionChecks.historyTexts(b, ID));
 
     // The first live record deleted: the log starts past the end of the archives.
     String head = ID + "-head";
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       Session session = s.session(head);
       session.append(List.of(Message.user("a"), Message.user("b"), Message.user("c"),
           Message.user("d")));
@@ -145,7 +128,7 @@ interface LiveLogDamage extends KitGroup {
     }
     damage.deleteRecord(b, SessionLayout.log(head), 3);
     assertReported(checkWritingNothing(b, head), SessionLayout.log(head), "gap", "2", "4");
-    assertEquals(List.of("a", "b", "d"), history(b, head));
+    assertEquals(List.of("a", "b", "d"), SessionChecks.historyTexts(b, head));
     assertEquals(List.of(4L), logSeqs(b, head));
   }
 
@@ -157,7 +140,7 @@ interface LiveLogDamage extends KitGroup {
   default void required_damage_theSameMessageTwiceInTheLiveLogIsReportedAndDropsNothing() {
     StorageBackend b = fresh();
     String twiceId;
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       Session session = s.session(ID);
       session.append(List.of(Message.user("a"), Message.user("b"), Message.user("c")));
       twiceId = session.messages().get(1).id();
@@ -165,9 +148,9 @@ interface LiveLogDamage extends KitGroup {
     appendCopy(b, ID, liveRecord(b, ID, 2), null);
 
     assertReported(checkWritingNothing(b, ID), SessionLayout.log(ID), twiceId, "twice");
-    assertEquals(List.of("a", "b", "c", "b"), history(b, ID), "a plain open drops nothing");
+    assertEquals(List.of("a", "b", "c", "b"), SessionChecks.historyTexts(b, ID), "a plain open drops nothing");
     assertEquals(List.of(1L, 2L, 3L, 4L), logSeqs(b, ID), "a plain open trims nothing");
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       assertReported(s.repair(ID).problems(), twiceId, "twice");
     }
     assertEquals(List.of(1L, 2L, 3L, 4L), logSeqs(b, ID), "a repair keeps both copies");
@@ -184,36 +167,36 @@ interface LiveLogDamage extends KitGroup {
     String same = ID;
     String differs = ID + "-b";
     for (String id : List.of(same, differs)) {
-      try (SessionStore s = store(b)) {
+      try (SessionStore s = SessionChecks.store(b)) {
         Session session = s.session(id);
         session.append(List.of(Message.user("a"), Message.user("b")));
         session.commit(0); // archive: a, b (seqs 1-2)
       }
       appendCopy(b, id, firstArchivedRecord(b, id), id.equals(same) ? null : "a, edited"); // seq 3
-      try (SessionStore s = store(b)) {
+      try (SessionStore s = SessionChecks.store(b)) {
         s.session(id).append(Message.user("c")); // seq 4
       }
     }
 
     assertReported(checkWritingNothing(b, same), SessionLayout.log(same), "live and also",
         "archive_001");
-    assertEquals(List.of("a", "b", "a", "c"), history(b, same),
+    assertEquals(List.of("a", "b", "a", "c"), SessionChecks.historyTexts(b, same),
         "a plain open drops no live message");
     assertEquals(List.of(3L, 4L), logSeqs(b, same), "a plain open trims nothing");
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       HealReport r = s.repair(same);
       assertTrue(r.clean(), "an exact copy of an archived message at the head of the log is"
           + " removed: " + r);
       assertFalse(b.list(SessionLayout.quarantine(same)).isEmpty(),
           "the removed copy is kept in quarantine/");
     }
-    assertEquals(List.of("a", "b", "c"), history(b, same));
+    assertEquals(List.of("a", "b", "c"), SessionChecks.historyTexts(b, same));
 
-    try (SessionStore s = store(b)) {
+    try (SessionStore s = SessionChecks.store(b)) {
       assertReported(s.repair(differs).problems(), "live and also", "archive_001");
     }
     assertEquals(List.of(3L, 4L), logSeqs(b, differs),
         "a live copy that differs from the archived one is kept");
-    assertEquals(List.of("a", "b", "a, edited", "c"), history(b, differs));
+    assertEquals(List.of("a", "b", "a, edited", "c"), SessionChecks.historyTexts(b, differs));
   }
 }

@@ -35,6 +35,19 @@ final class SessionChecks {
     return SessionStore.builder().backend(new NonClosingBackend(b)).build();
   }
 
+  /** Every message text of the session, archived then live, as a fresh store reads it. */
+  static List<String> historyTexts(StorageBackend b, String id) {
+    try (SessionStore s = store(b)) {
+      Session session = s.session(id);
+      List<String> out = new ArrayList<>();
+      for (ArchiveInfo a : session.archives()) {
+        out.addAll(texts(session.archiveMessages(a.number())));
+      }
+      out.addAll(texts(session.messages()));
+      return out;
+    }
+  }
+
   /** What a reopened store saw. */
   record View(List<ArchiveInfo> archives, List<Message> archived, List<Message> live) {
     List<Message> history() {
