@@ -125,6 +125,12 @@ public final class JdbcBenchmark {
     try (HikariDataSource spring = pool(url, 4)) {
       exec(spring, resource("schema-h2.sql"));
       compare("H2 (file)", url, spring, new H2ChatMemoryRepositoryDialect(), rows);
+    } finally {
+      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
   }
 
