@@ -22,7 +22,6 @@ final class Appender {
   private final StorageBackend backend;
   private final String id;
   private final SessionView view;
-  private final String logKey;
   private final String what;
 
   Appender(SessionStore store, String id, SessionView view) {
@@ -30,7 +29,6 @@ final class Appender {
     this.backend = store.backend;
     this.id = id;
     this.view = view;
-    this.logKey = SessionLayout.log(id);
     this.what = "append to session '" + id + "'";
   }
 
@@ -70,7 +68,7 @@ final class Appender {
           withSeqs.add(m);
           records.add(Codec.withSeq(pendingBodies.get(i), m.seq()));
         }
-        backend.append(logKey, first, records);
+        backend.append(view.logKey, first, records);
         view.appended(withSeqs);
         withSeqs.forEach(m -> stored.put(m.id(), m.seq()));
       }

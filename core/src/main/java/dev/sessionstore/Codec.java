@@ -326,10 +326,15 @@ final class Codec {
   }
 
   byte[] encodeJsonl(List<Message> messages) {
+    return encodeJsonl(messages, true);
+  }
+
+  /** One message per line; without {@code withSeqs}, as OpenViking writes them (no seq). */
+  byte[] encodeJsonl(List<Message> messages, boolean withSeqs) {
     StringBuilder sb = new StringBuilder();
     try {
       for (Message m : messages) {
-        sb.append(mapper.writeValueAsString(toJson(m, m.seq()))).append('\n');
+        sb.append(mapper.writeValueAsString(toJson(m, withSeqs ? m.seq() : 0))).append('\n');
       }
     } catch (JsonProcessingException e) {
       throw new InvalidMessageException("cannot encode messages: " + e.getMessage(), e);

@@ -121,7 +121,7 @@ final class Committer {
     ContentionException lost = new ContentionException("could not store the summary of archive "
         + ours.number() + " of session '" + id + "': its marker kept changing");
     try {
-      return Retries.run(store.maxRetries, Committer::lostARace, e -> { }, attempt -> {
+      return Retries.run(store.maxRetries, Retry::lostARace, e -> { }, attempt -> {
         Blob current = backend.get(key).orElseThrow(() -> lost);
         Marker now = Marker.parse(ours.number(), store.codec.readObject(current.value(), key));
         if (!now.rolledForward()) {
@@ -135,11 +135,6 @@ final class Committer {
     } catch (ConflictException | NotFoundException e) {
       throw lost;
     }
-  }
-
-  /** A conditional write that found the blob changed or gone: read again and retry. */
-  static boolean lostARace(Exception e) {
-    return e instanceof ConflictException || e instanceof NotFoundException;
   }
 
   private void writeCounters(Marker marker, int retained) {

@@ -202,7 +202,7 @@ final class Lifecycle {
   boolean deleteIfExpired(String id, Instant before) {
     Stored marked;
     try {
-      marked = Retries.run(store.maxRetries, Committer::lostARace, e -> { }, attempt -> {
+      marked = Retries.run(store.maxRetries, Retry::lostARace, e -> { }, attempt -> {
         Stored cur = read(id);
         if (cur.version() == null) {
           return null; // being created (entries come first) or already gone

@@ -1,6 +1,7 @@
 package dev.sessionstore;
 
 import dev.sessionstore.spi.ConflictException;
+import dev.sessionstore.spi.NotFoundException;
 import dev.sessionstore.spi.Retries;
 
 /**
@@ -25,5 +26,10 @@ final class Retry {
       throw new ContentionException(what + " lost " + maxAttempts
           + " races in a row to other writers; nothing was written by the last attempt");
     }
+  }
+
+  /** A conditional write that found its blob changed or gone: read again and retry. */
+  static boolean lostARace(Exception e) {
+    return e instanceof ConflictException || e instanceof NotFoundException;
   }
 }

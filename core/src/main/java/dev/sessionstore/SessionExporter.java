@@ -1,6 +1,5 @@
 package dev.sessionstore;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sessionstore.ExportException.Reason;
 import dev.sessionstore.SessionLayout.MarkerFields;
@@ -201,14 +200,14 @@ final class SessionExporter {
   private void write(Path dir, Source source) {
     try {
       Files.createDirectory(dir);
-      writeFile(dir.resolve(LOG), jsonl(source.live));
+      writeFile(dir.resolve(LOG), store.codec.encodeJsonl(source.live, false));
       writeFile(dir.resolve(".meta.json"), store.codec.write(meta(source)));
       if (!source.archives.isEmpty()) {
         Path history = Files.createDirectory(dir.resolve("history"));
         for (Archive a : source.archives) {
           String name = SessionLayout.archiveName(a.info.number());
           Path archive = Files.createDirectory(history.resolve(name));
-          writeFile(archive.resolve(LOG), jsonl(a.messages));
+          writeFile(archive.resolve(LOG), store.codec.encodeJsonl(a.messages, false));
           String summary = summaryOf(a.info);
           if (summary != null) {
             writeFile(archive.resolve(OVERVIEW), (summary + "\n").getBytes(StandardCharsets.UTF_8));
@@ -223,19 +222,6 @@ final class SessionExporter {
       throw new ExportException(Reason.WRITE_FAILED, "writing the export of session '" + id
           + "' next to " + target + " failed; nothing was left at the target", e);
     }
-  }
-
-  /** One message per line without {@code seq}, as OpenViking writes them. */
-  private byte[] jsonl(List<Message> messages) {
-    StringBuilder sb = new StringBuilder();
-    try {
-      for (Message m : messages) {
-        sb.append(store.codec.mapper().writeValueAsString(store.codec.toJson(m, 0))).append('\n');
-      }
-    } catch (JsonProcessingException e) {
-      throw new InvalidMessageException("cannot encode messages: " + e.getMessage(), e);
-    }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** OpenViking's counters: its loader keeps {@code message_count} live lines. */
@@ -321,8 +307,9 @@ final class SessionExporter {
     }
     List<String> differences = new ArrayList<>();
     // the widest limits: the files were just written from messages this store accepted
-    try (SessionStore check = SessionStore.builder().backend(mem).maxMessageBytes(64 << 20)
-        .maxJsonDepth(1000).build()) {
+    try (SessionStore check = SessionStore.builder().backend(mem)
+        .maxMessageBytes(Codec.HARD_MAX_MESSAGE_BYTES).maxJsonDepth(Codec.HARD_MAX_DEPTH)
+        .build()) {
       requireCountsKeepEveryLine(mem, source, differences);
       compare(check, source, differences);
     } catch (SessionStoreException e) {

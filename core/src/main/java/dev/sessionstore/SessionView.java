@@ -46,6 +46,8 @@ final class SessionView {
   int newest;
   @Nullable Marker newestMarker;
   long archivedThrough;
+  /** The session's live log. */
+  final String logKey;
   final ArrayList<Message> live = new ArrayList<>();
   private Map<String, Long> liveIds = new HashMap<>();
   /** Ids of the messages of the newest archives, for the retry window. */
@@ -55,6 +57,7 @@ final class SessionView {
     this.store = store;
     this.backend = store.backend;
     this.id = id;
+    this.logKey = SessionLayout.log(id);
     this.reader = new SnapshotReader(backend, store.codec);
     this.writer = new PlanWriter(backend, store.codec, reader);
   }
@@ -89,7 +92,7 @@ final class SessionView {
       // We completed that archive for a committer that may still add its summary.
       reader.readMarker(id, newest).ifPresent(m -> newestMarker = m);
     }
-    LogSlice slice = backend.read(SessionLayout.log(id), lastSeq + 1);
+    LogSlice slice = backend.read(logKey, lastSeq + 1);
     if (slice.lastSeq() < lastSeq) {
       markDeleted(); // a log's high-water mark only falls when the session was deleted
     }
@@ -107,7 +110,6 @@ final class SessionView {
         return;
       }
     }
-    String logKey = SessionLayout.log(id);
     for (LogRecord r : records) {
       Message m = store.codec.decodeEntry(r.data(), r.seq(), logKey, 0).message();
       live.add(m);
