@@ -397,7 +397,10 @@ final class Codec {
     }
   }
 
-  /** Largest message any store may be configured to accept, encoded as JSON. */
+  /**
+   * Largest message any store may be configured to accept, encoded as JSON; with its seq it
+   * fits {@link dev.sessionstore.spi.LogRecord#MAX_DATA_BYTES}.
+   */
   static final int HARD_MAX_MESSAGE_BYTES = 64 << 20;
 
   /** Deepest nesting any message may have, whatever the store's limit: checked when a message

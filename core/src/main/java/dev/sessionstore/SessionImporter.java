@@ -10,6 +10,7 @@ import dev.sessionstore.spi.Precondition;
 import dev.sessionstore.spi.StorageBackend;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -112,7 +113,7 @@ final class SessionImporter {
     }
     for (int i = 1; i < lines.length; i++) {
       if (lines[i].strip().equals("---")) {
-        return String.join("\n", java.util.Arrays.asList(lines).subList(i + 1, lines.length));
+        return String.join("\n", Arrays.asList(lines).subList(i + 1, lines.length));
       }
     }
     return text;

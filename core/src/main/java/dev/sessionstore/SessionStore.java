@@ -1,6 +1,7 @@
 package dev.sessionstore;
 
 import dev.sessionstore.spi.StorageBackend;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -461,7 +462,7 @@ public final class SessionStore implements AutoCloseable {
    *     writing failed, or the export read back differs ({@link ExportException#reason()})
    * @throws ContentionException if commits kept changing the session while it was read
    */
-  public ExportReport exportSession(String id, java.nio.file.Path target) {
+  public ExportReport exportSession(String id, Path target) {
     SessionLayout.requireValidId(id);
     Objects.requireNonNull(target, "target");
     return new SessionExporter(this, id, target).run();

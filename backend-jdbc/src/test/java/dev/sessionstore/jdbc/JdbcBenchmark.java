@@ -17,12 +17,14 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.springframework.ai.chat.memory.ChatMemory;
 import org.springframework.ai.chat.memory.MessageWindowChatMemory;
@@ -126,8 +128,8 @@ public final class JdbcBenchmark {
       exec(spring, resource("schema-h2.sql"));
       compare("H2 (file)", url, spring, new H2ChatMemoryRepositoryDialect(), rows);
     } finally {
-      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(f);
         }
       }

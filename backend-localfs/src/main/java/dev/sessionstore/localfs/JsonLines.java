@@ -3,6 +3,7 @@ package dev.sessionstore.localfs;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.sessionstore.spi.LogRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -17,11 +18,11 @@ final class JsonLines {
   /** A seq that cannot be known from the bytes at hand (a line before the scanned window). */
   static final long UNKNOWN = -1;
   /**
-   * The longest record a log holds, in bytes without its newline: core's largest message limit
-   * (64 MiB) plus room for the {@code "seq"} member. Appends refuse longer records, so a longer
-   * line was never acknowledged, and no read holds more than this of one line in memory.
+   * The longest record a log holds, in bytes without its newline ({@link
+   * LogRecord#MAX_DATA_BYTES}). Appends refuse longer records, so a longer line was never
+   * acknowledged, and no read holds more than this of one line in memory.
    */
-  static final int MAX_RECORD_BYTES = (64 << 20) + 64 * 1024;
+  static final int MAX_RECORD_BYTES = LogRecord.MAX_DATA_BYTES;
 
   private static final JsonFactory JSON = JsonFactory.builder().build();
 

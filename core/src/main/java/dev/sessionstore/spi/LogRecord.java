@@ -11,6 +11,13 @@ import java.util.Objects;
  */
 public record LogRecord(long seq, byte[] data) {
   /**
+   * The longest record core ever appends, in bytes: its largest message limit (64 MiB) plus
+   * room for the {@code "seq"} member. A backend may refuse longer records, and may treat a
+   * longer stored one as damage no append wrote.
+   */
+  public static final int MAX_DATA_BYTES = (64 << 20) + 64 * 1024;
+
+  /**
    * Checks the seq is positive and the data present.
    *
    * @param seq the record's position in its log, starting at 1
