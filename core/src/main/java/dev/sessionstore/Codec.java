@@ -14,7 +14,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -343,14 +345,10 @@ final class Codec {
   }
 
   List<Message> decodeJsonl(byte[] bytes, String where) {
-    try {
-      // Jackson reports bad UTF-8 inside strings only; an archive must be valid everywhere.
-      StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes));
-    } catch (CharacterCodingException e) {
-      throw new CorruptSessionException(where + " is not valid UTF-8: " + e);
+    // Jackson reports bad UTF-8 inside strings only; an archive must be valid everywhere.
+    int bad = firstInvalidUtf8(bytes);
+    if (bad >= 0) {
+      throw new CorruptSessionException(where + " is not valid UTF-8 at byte " + bad);
     }
     List<Message> out = new ArrayList<>();
     int line = 0;
@@ -366,6 +364,27 @@ final class Codec {
       start = end + 1;
     }
     return out;
+  }
+
+  /**
+   * The offset of the first byte that is not valid UTF-8, or -1. Decodes through a small
+   * reused buffer: an archive can be tens of megabytes, and only its validity is wanted.
+   */
+  static int firstInvalidUtf8(byte[] bytes) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(4096);
+    CoderResult result;
+    do {
+      out.clear();
+      result = decoder.decode(in, out, true);
+      if (result.isError()) {
+        return in.position();
+      }
+    } while (result.isOverflow());
+    return decoder.flush(out).isError() ? in.position() : -1;
   }
 
   private static boolean isBlank(byte[] b, int from, int to) {

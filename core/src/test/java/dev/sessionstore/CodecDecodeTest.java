@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,5 +127,34 @@ class CodecDecodeTest {
     List<Message> read = codec.decodeJsonl(good, "archive");
     assertEquals(List.of("a", "b"), read.stream().map(Message::id).toList());
     assertEquals(List.of(1L, 2L), read.stream().map(Message::seq).toList());
+  }
+
+  @org.junit.jupiter.api.Test
+  void utf8ValidityIsFoundAtItsByteOffset_acrossTheDecodersBufferBoundary() {
+    String euros = "\u20ac".repeat(5000); // 15,000 bytes: more than one pass of the buffer
+    byte[] valid = ("{\"id\":\"a\",\"role\":\"user\",\"x\":\"" + euros + "\"}\n")
+        .getBytes(StandardCharsets.UTF_8);
+    assertEquals(-1, Codec.firstInvalidUtf8(valid));
+    assertEquals(-1, Codec.firstInvalidUtf8(new byte[0]));
+    int at = valid.length - 3; // inside the closing quote, brace and newline
+    record Case(String what, byte[] insert, int expectedOffsetFromAt) {}
+    for (Case c : List.of(
+        new Case("a lead byte with no continuation", new byte[] {(byte) 0xC3, 0x41}, 0),
+        new Case("an overlong NUL", new byte[] {(byte) 0xC0, (byte) 0x80}, 0),
+        new Case("a UTF-16 surrogate", new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, 0),
+        new Case("a stray continuation byte", new byte[] {(byte) 0x80}, 0))) {
+      byte[] bad = new byte[valid.length + c.insert().length];
+      System.arraycopy(valid, 0, bad, 0, at);
+      System.arraycopy(c.insert(), 0, bad, at, c.insert().length);
+      System.arraycopy(valid, at, bad, at + c.insert().length, valid.length - at);
+      assertEquals(at + c.expectedOffsetFromAt(), Codec.firstInvalidUtf8(bad), c.what());
+      CorruptSessionException e = assertThrows(CorruptSessionException.class,
+          () -> codec.decodeJsonl(bad, "archive"), c.what());
+      assertTrue(e.getMessage().contains("archive is not valid UTF-8 at byte " + at),
+          e.getMessage());
+    }
+    byte[] truncated = Arrays.copyOf(valid, valid.length - 2); // drop the newline and the brace
+    truncated[truncated.length - 1] = (byte) 0xE2; // the first byte of a three-byte sequence, last
+    assertEquals(truncated.length - 1, Codec.firstInvalidUtf8(truncated));
   }
 }
