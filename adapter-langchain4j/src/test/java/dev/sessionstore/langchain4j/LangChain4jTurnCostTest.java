@@ -10,12 +10,13 @@ import dev.langchain4j.store.memory.chat.ChatMemoryStore;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.conformance.CountingBackend;
 import dev.sessionstore.conformance.FaultInjectingBackend.Operation;
+import dev.sessionstore.conformance.TurnCosts;
 import dev.sessionstore.langchain4j.LangChain4jMemoryContract.Assistant;
 import dev.sessionstore.langchain4j.LangChain4jMemoryContract.EchoModel;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,46 +67,15 @@ class LangChain4jTurnCostTest {
           .chatMemoryProvider(id -> MessageWindowChatMemory.builder()
               .id(id).maxMessages(10).chatMemoryStore(counted).build())
           .build();
-      early = turns(assistant, counting, 1, 10, 20);
+      IntConsumer turn = n -> assertEquals("reply to question " + n, assistant.chat("chat", "question " + n));
+      early = TurnCosts.callsOfTurns(counting, 1, 10, 20, turn);
       long readsBefore = reads.get();
       long updatesBefore = updates.get();
-      late = turns(assistant, counting, 21, 90, 100);
+      late = TurnCosts.callsOfTurns(counting, 21, 90, 100, turn);
       System.out.printf("LangChain4j AiServices turn on file:, window 10: %.1f window reads and %.1f"
           + " updates per turn%n", (reads.get() - readsBefore) / 80.0, (updates.get() - updatesBefore) / 80.0);
       assertEquals(200, store.history("chat").size() - 1, "every message stored once (and the system message)");
     }
-    System.out.printf("%-8s %12s %12s%n", "call", "turns 11-20", "turns 91-100");
-    for (Operation op : Operation.values()) {
-      System.out.printf("%-8s %12.1f %12.1f%n", op, early.get(op) / 10.0, late.get(op) / 10.0);
-    }
-    System.out.printf("%-8s %12.1f %12.1f%n", "total", total(early) / 10.0, total(late) / 10.0);
-    for (Operation op : Operation.values()) {
-      assertTrue(late.get(op) <= early.get(op),
-          op + " calls grew with the history: " + early.get(op) + " -> " + late.get(op) + " per 10 turns");
-    }
-    assertEquals(0, late.get(Operation.LIST), "a kept session handle needs no existence check");
-    assertTrue(total(late) <= 10 * MAX_CALLS_PER_TURN, "calls per 10 turns: " + total(late));
-  }
-
-  /** Runs turns {@code first..last}; returns the calls made by turns after {@code countFrom}. */
-  private static Map<Operation, Long> turns(Assistant assistant, CountingBackend counting, int first,
-      int countFrom, int last) {
-    Map<Operation, Long> before = null;
-    for (int turn = first; turn <= last; turn++) {
-      if (turn == countFrom + 1) {
-        before = counting.counts();
-      }
-      assertEquals("reply to question " + turn, assistant.chat("chat", "question " + turn));
-    }
-    Map<Operation, Long> after = counting.counts();
-    Map<Operation, Long> diff = new EnumMap<>(Operation.class);
-    for (Operation op : Operation.values()) {
-      diff.put(op, after.get(op) - before.get(op));
-    }
-    return diff;
-  }
-
-  private static long total(Map<Operation, Long> counts) {
-    return counts.values().stream().mapToLong(Long::longValue).sum();
+    TurnCosts.assertFlat(early, late, MAX_CALLS_PER_TURN);
   }
 }

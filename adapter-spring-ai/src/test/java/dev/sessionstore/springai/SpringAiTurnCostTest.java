@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sessionstore.SessionStore;
 import dev.sessionstore.conformance.CountingBackend;
 import dev.sessionstore.conformance.FaultInjectingBackend.Operation;
+import dev.sessionstore.conformance.TurnCosts;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,48 +72,19 @@ class SpringAiTurnCostTest {
       ChatMemory memory = MessageWindowChatMemory.builder().chatMemoryRepository(counted).maxMessages(10).build();
       ChatClient chat = ChatClient.builder(new SpringBootChatClientTest.EchoModel())
           .defaultAdvisors(MessageChatMemoryAdvisor.builder(memory).build()).build();
-      early = turns(chat, counting, 1, 10, 20);
+      IntConsumer turn = n -> {
+        String answer = chat.prompt().user("question " + n)
+            .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "chat")).call().content();
+        assertTrue(answer.startsWith("reply to question " + n + " "), answer);
+      };
+      early = TurnCosts.callsOfTurns(counting, 1, 10, 20, turn);
       long readsBefore = reads.get();
       long savesBefore = saves.get();
-      late = turns(chat, counting, 21, 90, 100);
+      late = TurnCosts.callsOfTurns(counting, 21, 90, 100, turn);
       System.out.printf("Spring AI ChatClient turn on file:, window 10: %.1f window reads and %.1f"
           + " saves per turn%n", (reads.get() - readsBefore) / 80.0, (saves.get() - savesBefore) / 80.0);
       assertEquals(200, repository.history("chat").size(), "every message stored once");
     }
-    System.out.printf("%-8s %12s %12s%n", "call", "turns 11-20", "turns 91-100");
-    for (Operation op : Operation.values()) {
-      System.out.printf("%-8s %12.1f %12.1f%n", op, early.get(op) / 10.0, late.get(op) / 10.0);
-    }
-    System.out.printf("%-8s %12.1f %12.1f%n", "total", total(early) / 10.0, total(late) / 10.0);
-    for (Operation op : Operation.values()) {
-      assertTrue(late.get(op) <= early.get(op),
-          op + " calls grew with the history: " + early.get(op) + " -> " + late.get(op) + " per 10 turns");
-    }
-    assertEquals(0, late.get(Operation.LIST), "a kept session handle needs no existence check");
-    assertTrue(total(late) <= 10 * MAX_CALLS_PER_TURN, "calls per 10 turns: " + total(late));
-  }
-
-  /** Runs turns {@code first..last}; returns the calls made by turns after {@code countFrom}. */
-  private static Map<Operation, Long> turns(ChatClient chat, CountingBackend counting, int first,
-      int countFrom, int last) {
-    Map<Operation, Long> before = null;
-    for (int turn = first; turn <= last; turn++) {
-      if (turn == countFrom + 1) {
-        before = counting.counts();
-      }
-      String answer = chat.prompt().user("question " + turn)
-          .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "chat")).call().content();
-      assertTrue(answer.startsWith("reply to question " + turn + " "), answer);
-    }
-    Map<Operation, Long> after = counting.counts();
-    Map<Operation, Long> diff = new EnumMap<>(Operation.class);
-    for (Operation op : Operation.values()) {
-      diff.put(op, after.get(op) - before.get(op));
-    }
-    return diff;
-  }
-
-  private static long total(Map<Operation, Long> counts) {
-    return counts.values().stream().mapToLong(Long::longValue).sum();
+    TurnCosts.assertFlat(early, late, MAX_CALLS_PER_TURN);
   }
 }
