@@ -257,14 +257,7 @@ final class BrokenBackends {
   static final class TruncatesLargeRecordsKit extends BrokenKit {
     @Override
     StorageBackend wrap(StorageBackend mem) {
-      return new ForwardingBackend(mem) {
-        @Override
-        public void append(String log, long firstSeq, List<byte[]> records) {
-          List<byte[]> cut = new ArrayList<>();
-          records.forEach(r -> cut.add(Arrays.copyOf(r, Math.min(r.length, 1 << 20))));
-          delegate().append(log, firstSeq, cut);
-        }
-      };
+      return truncatesRecords(mem, 1 << 20);
     }
   }
 
@@ -1068,16 +1061,7 @@ final class BrokenBackends {
   static final class LosesMetaWriteKit extends BrokenKit {
     @Override
     StorageBackend wrap(StorageBackend mem) {
-      AtomicLong fake = new AtomicLong();
-      return new ForwardingBackend(mem) {
-        @Override
-        public String put(String key, byte[] value, Precondition precondition) {
-          if (key.endsWith(".meta.json")) {
-            return "lost-" + fake.incrementAndGet();
-          }
-          return delegate().put(key, value, precondition);
-        }
-      };
+      return losesPutsEndingWith(mem, ".meta.json");
     }
   }
 
@@ -1085,16 +1069,7 @@ final class BrokenBackends {
   static final class LosesArchiveMarkerKit extends BrokenKit {
     @Override
     StorageBackend wrap(StorageBackend mem) {
-      AtomicLong fake = new AtomicLong();
-      return new ForwardingBackend(mem) {
-        @Override
-        public String put(String key, byte[] value, Precondition precondition) {
-          if (key.endsWith("/.done")) {
-            return "lost-" + fake.incrementAndGet();
-          }
-          return delegate().put(key, value, precondition);
-        }
-      };
+      return losesPutsEndingWith(mem, "/.done");
     }
   }
 
@@ -1102,15 +1077,34 @@ final class BrokenBackends {
   static final class TruncatesRecordsAt512KibKit extends BrokenKit {
     @Override
     StorageBackend wrap(StorageBackend mem) {
-      return new ForwardingBackend(mem) {
-        @Override
-        public void append(String log, long firstSeq, List<byte[]> records) {
-          List<byte[]> cut = new ArrayList<>();
-          records.forEach(r -> cut.add(Arrays.copyOf(r, Math.min(r.length, 512 << 10))));
-          delegate().append(log, firstSeq, cut);
-        }
-      };
+      return truncatesRecords(mem, 512 << 10);
     }
+  }
+
+  /** Puts to keys ending with {@code suffix} report success with a made-up version, write nothing. */
+  private static StorageBackend losesPutsEndingWith(StorageBackend mem, String suffix) {
+    AtomicLong fake = new AtomicLong();
+    return new ForwardingBackend(mem) {
+      @Override
+      public String put(String key, byte[] value, Precondition precondition) {
+        if (key.endsWith(suffix)) {
+          return "lost-" + fake.incrementAndGet();
+        }
+        return delegate().put(key, value, precondition);
+      }
+    };
+  }
+
+  /** Appends keep only the first {@code limit} bytes of each record. */
+  private static StorageBackend truncatesRecords(StorageBackend mem, int limit) {
+    return new ForwardingBackend(mem) {
+      @Override
+      public void append(String log, long firstSeq, List<byte[]> records) {
+        List<byte[]> cut = new ArrayList<>();
+        records.forEach(r -> cut.add(Arrays.copyOf(r, Math.min(r.length, limit))));
+        delegate().append(log, firstSeq, cut);
+      }
+    };
   }
 
   /** A correct backend that declares no capability and has no second instance. */
