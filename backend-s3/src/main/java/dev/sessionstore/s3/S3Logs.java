@@ -210,8 +210,8 @@ final class S3Logs {
       maybeMerge(log, v); // a log other writers left with many parts gets merged too
       return slice;
     } catch (Moved last) {
-      throw new StorageException("log '" + log + "' kept changing while being read ("
-          + last.getMessage() + ")");
+      throw new StorageException("log '" + log + "' kept changing while being read, or is"
+          + " damaged (" + last.getMessage() + ")");
     }
   }
 
@@ -257,7 +257,8 @@ final class S3Logs {
     for (int i = 0; i < needed.size(); i++) {
       Segment s = got.get(i);
       if (s == null) {
-        throw new Moved("part " + needed.get(i).name() + " is gone or was replaced");
+        throw new Moved("segment '" + logDir(log) + needed.get(i).name()
+            + "' is gone, was replaced, or holds other records than its head says");
       }
       add(out, s.first(), s.records(), start);
     }
@@ -269,7 +270,8 @@ final class S3Logs {
       }
       expected++;
     }
-    if (expected != h.lastSeq() + 1 || out.size() != h.lastSeq() - start + 1) {
+    long want = start > h.lastSeq() ? 0 : h.lastSeq() - start + 1;
+    if (out.size() != want || expected != start + want) {
       for (Part p : needed) {
         cache.remove(logDir(log) + p.name(), p.etag());
       }
