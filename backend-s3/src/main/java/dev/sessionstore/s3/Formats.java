@@ -100,14 +100,6 @@ final class Formats {
       }
       return false;
     }
-
-    long tailBytes() {
-      long n = 0;
-      for (byte[] r : tail) {
-        n += r.length + 1;
-      }
-      return n;
-    }
   }
 
   static final int SEQ_WIDTH = 19;
