@@ -241,31 +241,29 @@ class S3LogTest {
     for (int i = 0; i < 100; i++) {
       b.append(LOG, i * 10 + 1, recs("m", i * 10 + 1, 10));
     }
+    b.awaitCompactions(); // 1-1000 in segments (how many depends on the merges' timing)
+    b.append(LOG, 1001, recs("m", 1001, 10)); // 1001-1010 in the tail
+    assertEquals(1010, b.read(LOG, 1).records().size());
     b.awaitCompactions();
-    assertEquals(1000, b.read(LOG, 1).records().size());
-    b.awaitCompactions();
-    Head before = head();
-    assertTrue(before.parts().size() > 1, before.parts().toString());
+    assertTrue(head().parts().size() >= 1, head().parts().toString());
     int mark = calls.size();
-    b.trim(LOG, 985);
+    b.trim(LOG, 1005);
     assertEquals(List.of("PutObject head"), names(calls.since(mark)),
         "durable once the head is written; the deletes follow in the background");
     b.awaitCompactions();
     assertEquals(List.of("PutObject head", "DeleteObjects "), names(calls.allSince(mark)));
-    assertOnlyNamedSegments();
-    assertEquals(985, head().through());
+    assertEquals(List.of("head"), objects(), "every segment was below the trim point");
+    assertEquals(1005, head().through());
     LogSlice s = open(new RequestLog(), 10).read(LOG, 1);
-    assertEquals(986, s.records().get(0).seq());
-    assertEquals(15, s.records().size());
-    assertEquals(1000, s.lastSeq());
+    assertEquals(List.of(1006L, 1007L, 1008L, 1009L, 1010L), seqs(s));
+    assertEquals(1010, s.lastSeq());
     mark = calls.size();
-    b.trim(LOG, 985);
+    b.trim(LOG, 1005);
     b.trim(LOG, 3);
     assertEquals(List.of(), calls.since(mark), "a repeated trim needs no request");
     b.trim(LOG, 5000);
-    b.awaitCompactions();
-    assertEquals(1000, b.read(LOG, 1).lastSeq(), "a trim never raises the high-water mark");
-    assertEquals(List.of("head"), objects());
+    assertEquals(1010, b.read(LOG, 1).lastSeq(), "a trim never raises the high-water mark");
+    assertEquals(List.of(), b.read(LOG, 1).records());
   }
 
   @Test
