@@ -9,94 +9,92 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
-/** The byte formats of the objects the S3 backend writes for a log. */
+/** The byte formats of the objects the S3 backend writes: blobs, log heads and segments. */
 final class Formats {
   private static final ObjectMapper JSON = new ObjectMapper();
-  static final String BATCH_HEADER_FIELD = "sessionstore_batch";
+  static final String SEGMENT_HEADER_FIELD = "sessionstore_segment";
+  static final String HEAD_HEADER_FIELD = "sessionstore_log";
+  static final int HEAD_FORMAT = 2;
 
   private Formats() {}
 
-  /** Identity of one batch object: its first seq (its name) and its ETag. */
-  record BatchRef(long first, String etag) {
-    boolean is(long otherFirst, String otherEtag) {
-      return first == otherFirst && sameEtag(etag, otherEtag);
+  /**
+   * One segment the head names: records {@code first..last} in object {@code name}, read only
+   * under {@code etag}.
+   *
+   * @param name the object's name inside the log's directory
+   */
+  record Part(String name, long first, long last, String etag) {
+    boolean is(Part other) {
+      return name.equals(other.name) && sameEtag(etag, other.etag);
     }
   }
 
   /**
-   * One object the manifest names as holding live records: a segment, or a batch object that
-   * straddled a trim.
+   * The log's head object: its whole state, replaced only with {@code If-Match} on the ETag it
+   * replaces. An append is one such replacement.
    *
-   * @param name the object's name inside the log's directory
-   */
-  record Part(String name, long first, long last, String etag) {}
-
-  /**
-   * The log's manifest, object {@code trim} (the "trim point"): the one object that trims and
-   * compactions replace with a conditional PUT. Its fields only ever grow.
-   *
+   * @param incarnation random, chosen when the head is created and kept by every later one: a
+   *     log deleted and started again gets a new one
+   * @param version 1 for the first head, then one more per write
    * @param through every seq at or below this is trimmed
-   * @param base the records {@code through+1..base} are in {@code parts}; batch objects whose
-   *     first seq is at or below {@code base} are consumed and may be deleted, but only after a
-   *     manifest saying so is durable
-   * @param lastSeq the log's high-water mark as its writer saw it ({@code >= base})
-   * @param parts contiguous objects covering {@code through+1..base} (the first may start lower)
-   * @param recentFrom every batch consumed (base raised past it) whose first seq is at or above
-   *     this is listed in {@code recent}
-   * @param recent the last batches consumed, oldest first
-   * @param version 0 when there is no manifest object, then 1, 2, ... per write
-   * @param incarnation a random id chosen when the log's first manifest is written and kept by
-   *     every later one: a log deleted and started again gets a new one ("" when none)
-   * @param etag the manifest object's own ETag (null when there is none)
+   * @param lastSeq the highest seq the log ever held (a trim never lowers or raises it)
+   * @param parts segments holding the live records before the tail, contiguous, the first
+   *     covering {@code through + 1} (it may start lower), the last ending at {@code tailFirst - 1}
+   * @param tailFirst the seq of the first tail record ({@code lastSeq + 1} when the tail is empty)
+   * @param tail the records {@code tailFirst..lastSeq}, held in the head itself
+   * @param writeId unique per write: every head's bytes (so its ETag) differ, and a writer can
+   *     tell its own write
+   * @param etag the head object's ETag; null for a log that has no head
    */
-  record Manifest(
+  record Head(
+      String incarnation,
+      long version,
       long through,
-      long base,
       long lastSeq,
       List<Part> parts,
-      long recentFrom,
-      List<BatchRef> recent,
-      long version,
-      String incarnation,
+      long tailFirst,
+      List<byte[]> tail,
+      String writeId,
       @Nullable String etag) {
-    static final Manifest NONE = new Manifest(0, 0, 0, List.of(), 1, List.of(), 0, "", null);
+    /** A log with no head object: never written, or deleted. */
+    static final Head ABSENT = new Head("", 0, 0, 0, List.of(), 1, List.of(), "", null);
 
     boolean exists() {
       return etag != null;
     }
 
-    /** Whether this manifest names batch {@code first} with this ETag as consumed or a part. */
-    boolean records(long first, String batchEtag) {
-      for (BatchRef r : recent) {
-        if (r.is(first, batchEtag)) {
-          return true;
-        }
-      }
-      String name = batchName(first);
-      for (Part p : parts) {
-        if (p.name().equals(name) && sameEtag(p.etag(), batchEtag)) {
+    Head withEtag(String newEtag) {
+      return new Head(incarnation, version, through, lastSeq, parts, tailFirst, tail, writeId,
+          newEtag);
+    }
+
+    /** The next head (not yet written): a new write id, version + 1, the same incarnation. */
+    Head next(long nextThrough, List<Part> nextParts, long nextTailFirst, List<byte[]> nextTail) {
+      String inc = exists() ? incarnation : UUID.randomUUID().toString();
+      long last = Math.max(lastSeq, nextTailFirst + nextTail.size() - 1);
+      return new Head(inc, version + 1, nextThrough, last, List.copyOf(nextParts), nextTailFirst,
+          List.copyOf(nextTail), UUID.randomUUID().toString(), null);
+    }
+
+    /** Whether this head names exactly this part (name and ETag). */
+    boolean names(Part p) {
+      for (Part mine : parts) {
+        if (mine.is(p)) {
           return true;
         }
       }
       return false;
     }
 
-    @Nullable Part partCovering(long seq) {
-      for (Part p : parts) {
-        if (p.first() <= seq && seq <= p.last()) {
-          return p;
-        }
-      }
-      return null;
-    }
-
-    boolean references(String name) {
-      for (Part p : parts) {
-        if (p.name().equals(name)) {
+    boolean names(String name) {
+      for (Part mine : parts) {
+        if (mine.name().equals(name)) {
           return true;
         }
       }
@@ -107,34 +105,20 @@ final class Formats {
   static final int SEQ_WIDTH = 19;
   static final String SEGMENT_PREFIX = "seg-";
 
-  /** A batch object's name: its first seq in 19 digits, so lexical order is numeric order. */
-  static String batchName(long first) {
-    String digits = Long.toString(first);
+  /** A seq in 19 digits, so that names sort by seq. */
+  static String seqName(long seq) {
+    String digits = Long.toString(seq);
     return "0".repeat(SEQ_WIDTH - digits.length()) + digits;
-  }
-
-  /** The first seq a batch object name stands for, or -1 if the name is not a batch's. */
-  static long batchFirst(String name) {
-    if (name.length() != SEQ_WIDTH) {
-      return -1;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-    }
-    return Long.parseLong(name);
   }
 
   /** A fresh segment name: its seq range, then a random tag so that no two writes share one. */
   static String segmentName(long first, long last) {
-    return SEGMENT_PREFIX + batchName(first) + "-" + batchName(last) + "-"
+    return SEGMENT_PREFIX + seqName(first) + "-" + seqName(last) + "-"
         + UUID.randomUUID().toString().substring(0, 8);
   }
 
-  /** A parsed batch object. */
-  record Batch(long first, long last, List<byte[]> records) {}
+  /** A parsed segment object: records {@code first..last}. */
+  record Segment(long first, long last, List<byte[]> records) {}
 
   static boolean sameEtag(@Nullable String a, @Nullable String b) {
     return a != null && b != null && strip(a).equals(strip(b));
@@ -148,57 +132,140 @@ final class Formats {
   }
 
   /**
-   * A batch object: one header line naming its seq range and a unique id (so two batches with
-   * equal records still differ in content, and so in ETag), then one record per line.
+   * A segment object: one header line naming its seq range and a unique id (so two segments
+   * with equal records still differ in content, and so in ETag), then one record per line.
    */
-  static byte[] encodeBatch(long first, long last, String id, List<byte[]> records) {
+  static byte[] encodeSegment(long first, long last, String id, List<byte[]> records) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     String header =
-        "{\"" + BATCH_HEADER_FIELD + "\":{\"first\":" + first + ",\"last\":" + last
+        "{\"" + SEGMENT_HEADER_FIELD + "\":{\"first\":" + first + ",\"last\":" + last
             + ",\"id\":\"" + id + "\"}}\n";
     out.writeBytes(header.getBytes(StandardCharsets.US_ASCII));
+    writeLines(out, records);
+    return out.toByteArray();
+  }
+
+  /** A segment object's records; the caller checks the range is the one the head names. */
+  static Segment decodeSegment(String objectKey, byte[] body) {
+    List<byte[]> lines = lines(objectKey, body);
+    long first;
+    long last;
+    try {
+      JsonNode h = JSON.readTree(lines.get(0)).get(SEGMENT_HEADER_FIELD);
+      first = h.get("first").asLong(-1);
+      last = h.get("last").asLong(-1);
+    } catch (IOException | RuntimeException e) {
+      throw new CorruptStorageException(
+          "segment object '" + objectKey + "' has no valid header line", e);
+    }
+    if (first < 1 || last < first || last - first + 1 != lines.size() - 1) {
+      throw new CorruptStorageException("segment object '" + objectKey + "' is inconsistent:"
+          + " header says " + first + ".." + last + ", holds " + (lines.size() - 1) + " records");
+    }
+    return new Segment(first, last, List.copyOf(lines.subList(1, lines.size())));
+  }
+
+  /** The head object: one JSON header line, then the tail records, one per line. */
+  static byte[] encodeHead(Head h) {
+    ObjectNode n = JSON.createObjectNode();
+    ObjectNode f = n.putObject(HEAD_HEADER_FIELD);
+    f.put("format", HEAD_FORMAT);
+    f.put("incarnation", h.incarnation());
+    f.put("version", h.version());
+    f.put("through", h.through());
+    f.put("lastSeq", h.lastSeq());
+    ArrayNode parts = f.putArray("parts");
+    for (Part p : h.parts()) {
+      parts.addObject().put("name", p.name()).put("first", p.first()).put("last", p.last())
+          .put("etag", strip(p.etag()));
+    }
+    f.put("tailFirst", h.tailFirst());
+    f.put("writeId", h.writeId());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      out.writeBytes(JSON.writeValueAsBytes(n));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    out.write('\n');
+    writeLines(out, h.tail());
+    return out.toByteArray();
+  }
+
+  static Head decodeHead(String objectKey, byte[] body, String etag) {
+    List<byte[]> lines = lines(objectKey, body);
+    try {
+      JsonNode f = JSON.readTree(lines.get(0)).get(HEAD_HEADER_FIELD);
+      if (f == null || f.get("format").asInt(-1) != HEAD_FORMAT) {
+        throw new IllegalArgumentException("not a format " + HEAD_FORMAT + " head");
+      }
+      long version = f.get("version").asLong(-1);
+      long through = f.get("through").asLong(-1);
+      long lastSeq = f.get("lastSeq").asLong(-1);
+      long tailFirst = f.get("tailFirst").asLong(-1);
+      String incarnation = f.get("incarnation").asText("");
+      String writeId = f.get("writeId").asText("");
+      if (version < 1 || through < 0 || lastSeq < through || tailFirst <= through
+          || tailFirst > lastSeq + 1 || incarnation.isEmpty() || writeId.isEmpty()) {
+        throw new IllegalArgumentException("version " + version + ", through " + through
+            + ", lastSeq " + lastSeq + ", tailFirst " + tailFirst);
+      }
+      List<Part> parts = new ArrayList<>();
+      long next = through + 1;
+      for (JsonNode p : f.get("parts")) {
+        Part part = new Part(p.get("name").asText(), p.get("first").asLong(),
+            p.get("last").asLong(), p.get("etag").asText());
+        boolean fits = parts.isEmpty()
+            ? part.first() <= next && next <= part.last()
+            : part.first() == next;
+        if (!fits || !part.name().startsWith(SEGMENT_PREFIX)) {
+          throw new IllegalArgumentException("part " + part + " does not continue at " + next);
+        }
+        parts.add(part);
+        next = part.last() + 1;
+      }
+      if (next != tailFirst) {
+        throw new IllegalArgumentException("parts end at " + (next - 1) + ", tail starts at "
+            + tailFirst);
+      }
+      if (lines.size() - 1 != lastSeq - tailFirst + 1) {
+        throw new IllegalArgumentException("tail " + tailFirst + ".." + lastSeq + " but "
+            + (lines.size() - 1) + " records");
+      }
+      return new Head(incarnation, version, through, lastSeq, List.copyOf(parts), tailFirst,
+          List.copyOf(lines.subList(1, lines.size())), writeId, etag);
+    } catch (IOException | RuntimeException e) {
+      throw new CorruptStorageException(
+          "log head object '" + objectKey + "' is unreadable (damaged, or written by another"
+              + " tool): " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeLines(ByteArrayOutputStream out, List<byte[]> records) {
     for (byte[] r : records) {
       out.writeBytes(r);
       out.write('\n');
     }
-    return out.toByteArray();
   }
 
-  static Batch decodeBatch(String objectKey, long nameFirst, byte[] body) {
+  /** The lines of an object that must end with a line break and have a header line. */
+  private static List<byte[]> lines(String objectKey, byte[] body) {
     List<byte[]> lines = new ArrayList<>();
     int start = 0;
     for (int i = 0; i < body.length; i++) {
       if (body[i] == '\n') {
-        byte[] line = new byte[i - start];
-        System.arraycopy(body, start, line, 0, line.length);
-        lines.add(line);
+        lines.add(Arrays.copyOfRange(body, start, i));
         start = i + 1;
       }
     }
     if (start != body.length) {
       throw new CorruptStorageException(
-          "batch object '" + objectKey + "' does not end with a line break (torn object?)");
+          "log object '" + objectKey + "' does not end with a line break (torn object?)");
     }
     if (lines.isEmpty()) {
-      throw new CorruptStorageException("batch object '" + objectKey + "' is empty");
+      throw new CorruptStorageException("log object '" + objectKey + "' is empty");
     }
-    long first;
-    long last;
-    try {
-      JsonNode h = JSON.readTree(lines.get(0)).get(BATCH_HEADER_FIELD);
-      first = h.get("first").asLong(-1);
-      last = h.get("last").asLong(-1);
-    } catch (IOException | RuntimeException e) {
-      throw new CorruptStorageException(
-          "batch object '" + objectKey + "' has no valid header line", e);
-    }
-    if (first != nameFirst || last < first || last - first + 1 != lines.size() - 1) {
-      throw new CorruptStorageException(
-          "batch object '" + objectKey + "' is inconsistent: named for seq " + nameFirst
-              + ", header says " + first + ".." + last + ", holds " + (lines.size() - 1)
-              + " records");
-    }
-    return new Batch(first, last, List.copyOf(lines.subList(1, lines.size())));
+    return lines;
   }
 
   /** Length of the per-write trailer of a blob object: a line break and 32 hex digits. */
@@ -231,76 +298,5 @@ final class Formats {
     byte[] out = new byte[n];
     System.arraycopy(body, 0, out, 0, n);
     return out;
-  }
-
-  static byte[] encodeManifest(Manifest m) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("version", m.version());
-    n.put("incarnation", m.incarnation());
-    n.put("through", m.through());
-    n.put("base", m.base());
-    n.put("lastSeq", m.lastSeq());
-    ArrayNode parts = n.putArray("parts");
-    for (Part p : m.parts()) {
-      parts.addObject().put("name", p.name()).put("first", p.first()).put("last", p.last())
-          .put("etag", strip(p.etag()));
-    }
-    n.put("recentFrom", m.recentFrom());
-    ArrayNode recent = n.putArray("recent");
-    for (BatchRef r : m.recent()) {
-      recent.addArray().add(r.first()).add(strip(r.etag()));
-    }
-    n.put("id", UUID.randomUUID().toString()); // unique content, so a unique ETag
-    try {
-      return JSON.writeValueAsBytes(n);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static Manifest decodeManifest(String objectKey, byte[] body, String etag) {
-    try {
-      JsonNode n = JSON.readTree(body);
-      long version = n.get("version").asLong(-1);
-      long through = n.get("through").asLong(-1);
-      long base = n.get("base").asLong(-1);
-      long lastSeq = n.get("lastSeq").asLong(-1);
-      long recentFrom = n.get("recentFrom").asLong(-1);
-      if (version < 1 || through < 0 || base < through || lastSeq < base || recentFrom < 1) {
-        throw new IllegalArgumentException("version " + version + ", through " + through
-            + ", base " + base + ", lastSeq " + lastSeq + ", recentFrom " + recentFrom);
-      }
-      List<Part> parts = new ArrayList<>();
-      long next = through + 1;
-      for (JsonNode p : n.get("parts")) {
-        Part part = new Part(p.get("name").asText(), p.get("first").asLong(),
-            p.get("last").asLong(), p.get("etag").asText());
-        boolean fits = parts.isEmpty()
-            ? part.first() <= next && next <= part.last()
-            : part.first() == next;
-        if (!fits || part.last() > base) {
-          throw new IllegalArgumentException("part " + part + " does not continue at " + next);
-        }
-        parts.add(part);
-        next = part.last() + 1;
-      }
-      if (next != base + 1 && !(parts.isEmpty() && base == through)) {
-        throw new IllegalArgumentException("parts end at " + (next - 1) + ", base is " + base);
-      }
-      List<BatchRef> recent = new ArrayList<>();
-      for (JsonNode r : n.get("recent")) {
-        recent.add(new BatchRef(r.get(0).asLong(), r.get(1).asText()));
-      }
-      String incarnation = n.get("incarnation").asText("");
-      if (incarnation.isEmpty()) {
-        throw new IllegalArgumentException("no incarnation");
-      }
-      return new Manifest(through, base, lastSeq, List.copyOf(parts), recentFrom,
-          List.copyOf(recent), version, incarnation, etag);
-    } catch (IOException | RuntimeException e) {
-      throw new CorruptStorageException(
-          "log manifest object '" + objectKey + "' is unreadable (written by an older"
-              + " sessionstore, or damaged): " + e.getMessage(), e);
-    }
   }
 }

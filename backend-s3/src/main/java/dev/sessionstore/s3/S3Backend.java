@@ -36,8 +36,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <ul>
  *   <li>blob {@code k}: object {@code R k!blob}, version token = ETag;
- *   <li>log {@code k}: objects under {@code R k!log/} (see {@link S3Logs}): batch objects named
- *       by their first seq, segment objects, and the manifest {@code trim}.
+ *   <li>log {@code k}: objects under {@code R k!log/} (see {@link S3Logs}): the head {@code
+ *       head} (the log's state and its newest records) and segment objects.
  * </ul>
  *
  * <p>The {@code !} cannot occur in a key, so a blob never shares a name with a "directory" of
@@ -48,9 +48,9 @@ final class S3Backend implements StorageBackend {
   static final String BLOB_SUFFIX = "!blob";
   static final String LOG_SUFFIX = S3Logs.LOG_SUFFIX;
   static final String PROBE_PREFIX = "!probe-";
-  static final String META_WRITE_ID = S3Logs.META_WRITE_ID;
-  /** Batches on a log's chain before a background compaction writes them into a segment. */
-  static final int COMPACT_AFTER = 8;
+  static final String META_WRITE_ID = "write-id";
+  /** Records a log's head holds inline before an append moves them into a segment. */
+  static final int TAIL_RECORDS = 32;
   private static final long CACHE_BYTES = 32L << 20;
   private static final AtomicInteger POOLS = new AtomicInteger();
 
@@ -66,11 +66,11 @@ final class S3Backend implements StorageBackend {
 
   S3Backend(S3Client s3, String bucket, String root, String where, boolean ownsClient,
       int concurrency) {
-    this(s3, bucket, root, where, ownsClient, concurrency, COMPACT_AFTER);
+    this(s3, bucket, root, where, ownsClient, concurrency, TAIL_RECORDS);
   }
 
   S3Backend(S3Client s3, String bucket, String root, String where, boolean ownsClient,
-      int concurrency, int compactAfter) {
+      int concurrency, int tailRecords) {
     this.s3 = s3;
     this.requests = new S3Requests(s3, bucket, where);
     this.bucket = bucket;
@@ -89,7 +89,7 @@ final class S3Backend implements StorageBackend {
       t.setDaemon(true);
       return t;
     });
-    this.logs = new S3Logs(requests, root, io, compactor, compactAfter,
+    this.logs = new S3Logs(requests, root, io, compactor, tailRecords,
         new RecordCache(CACHE_BYTES));
   }
 
@@ -212,7 +212,7 @@ final class S3Backend implements StorageBackend {
     logs.trim(log, throughSeq);
   }
 
-  /** Waits for background compactions submitted so far (tests and benchmarks). */
+  /** Waits for background merges and deletes submitted so far (tests and benchmarks). */
   void awaitCompactions() {
     logs.awaitCompactions();
   }
@@ -221,7 +221,7 @@ final class S3Backend implements StorageBackend {
 
   @Override
   public boolean delete(String key) {
-    // a compaction of ours finishing after the listing below would leave a segment behind
+    // a merge of ours finishing after the listing below would leave a segment behind
     logs.awaitCompactions();
     if (key != null && key.endsWith("/")) {
       Keys.requireValidPrefix(key);
@@ -235,20 +235,22 @@ final class S3Backend implements StorageBackend {
   }
 
   private boolean deleteUnder(String prefix, String what) {
-    List<String> first = new ArrayList<>();
-    List<String> manifests = new ArrayList<>();
+    List<String> heads = new ArrayList<>();
+    List<String> rest = new ArrayList<>();
     requests.list(prefix, false, page -> {
       for (S3Object o : page.contents()) {
         if (o.key().endsWith("/")) {
           continue; // a directory marker of a file-system-backed server, not an object of ours
         }
-        // manifests go last, so a half-done delete never shows a stale batch as live
-        (o.key().endsWith(LOG_SUFFIX + S3Logs.MANIFEST_NAME) ? manifests : first).add(o.key());
+        // heads go first: a log is gone once its head is, and a half-done delete leaves only
+        // segments no head names (a retried delete or a later merge's listing removes them),
+        // never a head that names deleted segments
+        (o.key().endsWith(LOG_SUFFIX + S3Logs.HEAD_NAME) ? heads : rest).add(o.key());
       }
     }, what);
-    requests.deleteAll(first, what);
-    requests.deleteAll(manifests, what);
-    return !first.isEmpty() || !manifests.isEmpty();
+    requests.deleteAll(heads, what);
+    requests.deleteAll(rest, what);
+    return !heads.isEmpty() || !rest.isEmpty();
   }
 
   @Override

@@ -1,13 +1,8 @@
 package dev.sessionstore.s3;
 
-import static dev.sessionstore.s3.Formats.batchFirst;
-import static dev.sessionstore.s3.Formats.batchName;
-import static dev.sessionstore.s3.Formats.sameEtag;
-
-import dev.sessionstore.s3.Formats.Batch;
-import dev.sessionstore.s3.Formats.BatchRef;
-import dev.sessionstore.s3.Formats.Manifest;
+import dev.sessionstore.s3.Formats.Head;
 import dev.sessionstore.s3.Formats.Part;
+import dev.sessionstore.s3.Formats.Segment;
 import dev.sessionstore.spi.ConflictException;
 import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.LogSlice;
@@ -15,12 +10,13 @@ import dev.sessionstore.spi.Retries;
 import dev.sessionstore.spi.StorageException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,370 +24,266 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The logs of the S3 backend: append, read, trim and the background compaction of batch
- * objects into segments. The correctness argument is in docs/architecture.md ("S3 logs"); the
- * rules it rests on, in short:
+ * The logs of the S3 backend. A log's whole state is one object, its head: the trim point, the
+ * high-water mark, the segments holding older records, and the newest records (the tail)
+ * inline. Every change of a log is one {@code PUT If-Match} of the head on the ETag it was
+ * computed from, so the changes are linearizable; an append of a short tail is that one
+ * request. The argument is in docs/architecture.md ("S3 logs"); the rules it rests on:
  *
  * <ol>
- *   <li>a batch object is written only with {@code If-None-Match: *} under its first seq, and
- *       only after this instance knew that seq to be one past the high-water mark;
- *   <li>a batch object is deleted only after a durable manifest has a {@code base} at or above
- *       its first seq (the manifest's fields never go down);
- *   <li>so a writer whose PUT succeeded and whose following read of the manifest shows {@code
- *       base} below its seq held the next seq (nothing was deleted there to make room).
+ *   <li>the head PUT is sent once (no SDK retry), so a refusal means it was not written;
+ *   <li>a segment is written once under a fresh name and named by at most one head write
+ *       attempt (a later attempt writes a fresh one), so a segment listed before a successful
+ *       head write whose head does not name it is named by no head to come;
+ *   <li>a reader reads the parts a head names under the ETags the head gives, and starts over
+ *       when one is gone.
  * </ol>
  */
 final class S3Logs {
   private static final Logger LOG = LoggerFactory.getLogger(S3Logs.class);
   static final String LOG_SUFFIX = "!log/";
-  static final String MANIFEST_NAME = "trim";
-  static final String META_WRITE_ID = "write-id";
-  /** The manifest's base and incarnation, also in its metadata so that a HEAD can check them. */
-  static final String META_BASE = "base";
-  static final String META_INCARNATION = "incarnation";
-  /** How many consumed batches a manifest lists, for writers checking whether theirs was. */
-  static final int RECENT = 64;
+  static final String HEAD_NAME = "head";
+  /** The manifest of the earlier layout (batch objects): refused, never read as empty. */
+  static final String OLD_MANIFEST_NAME = "trim";
+  /** A tail longer than this many bytes goes into a segment (and so does one huge record). */
+  static final long TAIL_BYTES = 32 << 10;
   private static final int MAX_ATTEMPTS = 10;
-  private static final int VIEW_LIMIT = 100_000;
+  private static final int MERGE_ATTEMPTS = 3;
+  /** Logs whose head this instance keeps (tails included, so at most ~4096 x 32 KiB). */
+  private static final int VIEW_LIMIT = 4096;
 
   private final S3Requests s3;
   private final String root;
   private final ExecutorService io;
   private final ExecutorService compactor;
-  private final int compactAfter;
+  private final int tailRecords;
   private final RecordCache cache;
-  private final Map<String, View> views = new ConcurrentHashMap<>();
-  private final Set<String> compacting = ConcurrentHashMap.newKeySet();
+  private final Map<String, View> views = Collections.synchronizedMap(
+      new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
 
-  /** A batch known to be on the log's chain (written by a writer that held its seq). */
-  record ChainRef(long first, long last, String etag) {}
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, View> eldest) {
+          return size() > VIEW_LIMIT;
+        }
+      });
+  private final Set<String> merging = ConcurrentHashMap.newKeySet();
 
-  /** What a view knows, copied: the manifest, the chain above its base, the high-water mark. */
-  record Snap(Manifest m, boolean manifestKnown, List<ChainRef> chain, long high,
-      boolean complete, List<String> listed, boolean outdated) {}
+  /**
+   * What this instance knows of one log: the last head it saw (null: nothing known), and the
+   * lock every head write of this instance takes, so that its own appends, trims and merges
+   * never race each other's compare-and-set.
+   */
+  private static final class View {
+    final ReentrantLock lock = new ReentrantLock();
+    final AtomicReference<@Nullable Head> head = new AtomicReference<>();
+  }
 
-  /** A fetched object with the ETag it was fetched under. */
-  private record Fetched(Batch batch, String etag) {}
-
-  /** What a scan found; {@code records} only when it was asked for bodies. */
-  private record Scan(Manifest m, List<ChainRef> chain, List<LogRecord> records, long high) {}
-
-  /** The listing or a fetched object moved under us (a concurrent trim or compaction). */
-  private static final class Retry extends Exception {
+  /** The head moved under an operation (another writer, a trim, a merge): try again. */
+  private static final class Moved extends Exception {
     private static final long serialVersionUID = 1L;
 
-    Retry(String why) {
+    Moved(String why) {
       super(why, null, false, false);
     }
   }
 
-  /**
-   * What this instance knows about one log. Every fact in it stays true as the log grows: the
-   * manifest of the highest version seen, batches seen on the chain above its base, and a
-   * high-water mark the log has had. Hints only: each use is checked against the server.
-   */
-  private static final class View {
-    private Manifest m = Manifest.NONE;
-    private boolean manifestKnown;
-    private final TreeMap<Long, ChainRef> chain = new TreeMap<>();
-    private long high = -1;
-    private List<String> listed = List.of();
-    /** A newer manifest exists than {@code m} (seen by its ETag only). */
-    private boolean outdated;
-
-    synchronized void observe(Manifest next) {
-      if (manifestKnown && next.incarnation().equals(m.incarnation())
-          && next.version() < m.version()) {
-        return;
-      }
-      m = next;
-      manifestKnown = true;
-      outdated = false;
-      chain.headMap(next.base(), true).clear();
-      high = Math.max(high, next.lastSeq());
-    }
-
-    synchronized void observeBatch(ChainRef c) {
-      if (c.first() > m.base()) {
-        chain.put(c.first(), c);
-      }
-      high = Math.max(high, c.last());
-    }
-
-    /** After a full scan: its facts replace everything (the log may have been recreated). */
-    synchronized void reset(Manifest scanned, List<ChainRef> seen, long scannedHigh,
-        List<String> names) {
-      m = scanned;
-      manifestKnown = true;
-      chain.clear();
-      for (ChainRef c : seen) {
-        chain.put(c.first(), c);
-      }
-      high = scannedHigh;
-      listed = List.copyOf(names);
-      outdated = false;
-    }
-
-    synchronized void markOutdated() {
-      outdated = true;
-    }
-
-    /** Something contradicted this view (a lost race): the next use scans first. */
-    synchronized void markStale() {
-      manifestKnown = false;
-      high = -1;
-    }
-
-    synchronized Snap snapshot() {
-      List<ChainRef> run = new ArrayList<>();
-      long next = m.base() + 1;
-      for (ChainRef c : chain.tailMap(next, true).values()) {
-        if (c.first() != next) {
-          break;
-        }
-        run.add(c);
-        next = c.last() + 1;
-      }
-      boolean complete = manifestKnown && !outdated && next - 1 == Math.max(high, m.base());
-      return new Snap(m, manifestKnown, List.copyOf(run), high, complete, listed, outdated);
-    }
-  }
-
   S3Logs(S3Requests s3, String root, ExecutorService io, ExecutorService compactor,
-      int compactAfter, RecordCache cache) {
+      int tailRecords, RecordCache cache) {
     this.s3 = s3;
     this.root = root;
     this.io = io;
     this.compactor = compactor;
-    this.compactAfter = compactAfter;
+    this.tailRecords = tailRecords;
     this.cache = cache;
   }
 
   // ---------------------------------------------------------------- append
 
   void append(String log, long firstSeq, List<byte[]> records) {
-    long last = firstSeq + records.size() - 1;
-    View view = view(log);
-    Snap s = view.snapshot();
-    if (!(s.manifestKnown() && s.high() == firstSeq - 1)) {
-      // No fresh hint: find the high-water mark first (the warm path skips this).
-      long high = scanWithRetry(log, false, Long.MAX_VALUE).high();
-      if (firstSeq != high + 1) {
-        throw new ConflictException(
-            "log '" + log + "' expects seq " + (high + 1) + ", append at " + firstSeq);
-      }
-      s = view.snapshot();
-    }
-    String what = "append to log '" + log + "' at seq " + firstSeq;
-    String id = UUID.randomUUID().toString();
-    String key = logDir(log) + batchName(firstSeq);
     List<byte[]> copies = new ArrayList<>(records.size());
     for (byte[] r : records) {
       copies.add(Arrays.copyOf(r, r.length));
     }
-    // no metadata and no content type: every header is work for the server on the hot path
-    String etag = s3.putConditional(key, Formats.encodeBatch(firstSeq, last, id, copies), null,
-        Map.of(), null, what);
-    if (etag == null) {
-      // The SDK retries a request whose answer was lost; if the object is ours (its header
-      // line carries our id), the first attempt won.
-      Optional<ResponseBytes<GetObjectResponse>> now = s3.get(key, what);
-      if (now.isEmpty() || !ours(now.get().asByteArray(), id)) {
-        view.markStale();
-        throw new ConflictException("log '" + log + "': seq " + firstSeq + " is already taken");
-      }
-      etag = now.get().response().eTag();
+    String what = "append to log '" + log + "' at seq " + firstSeq;
+    View v = view(log);
+    v.lock.lock();
+    try {
+      Retries.run(MAX_ATTEMPTS, e -> e instanceof Moved,
+          e -> LOG.debug("{}: {}, again", what, e.getMessage()),
+          attempt -> {
+            appendOnce(log, v, firstSeq, copies, what);
+            return null;
+          });
+    } catch (Moved e) {
+      throw new StorageException(what + ": the log's head kept moving (" + e.getMessage() + ")");
+    } finally {
+      v.lock.unlock();
     }
-    Batch mine = new Batch(firstSeq, last, List.copyOf(copies));
-    cache.put(key, etag, mine);
-    confirm(log, view, s, mine, etag);
-    view.observeBatch(new ChainRef(firstSeq, last, etag));
-    maybeCompact(log, view);
   }
 
   /**
-   * The one read after the PUT: returns if our batch holds its seqs, throws ConflictException
-   * if a stale writer (us) reused a seq freed by a trim or compaction, and StorageException if
-   * that cannot be told (our batch may have been consumed in the few milliseconds between).
+   * One compare-and-set of the head. Warm (the head this instance last saw ends at {@code
+   * firstSeq - 1}) it is one PUT, or two when the tail is flushed into a segment first.
    */
-  private void confirm(String log, View view, Snap known, Batch mine, String etag) {
-    long f = mine.first();
-    Manifest before = known.m(); // its base is below f: it was read when the log was at f - 1
-    Manifest after = null;
-    if (!before.exists() && f == 1) {
-      after = createManifest(log, mine.last()); // a new log gets its manifest with seq 1
-    } else if (before.exists() && !known.outdated()) {
-      // HEAD is enough: the ETag says whether the manifest changed, its metadata its base
-      Optional<HeadObjectResponse> h = s3.head(manifestKey(log), "append to log '" + log + "'");
-      if (h.isPresent()) {
-        if (sameEtag(h.get().eTag(), before.etag())) {
-          return;
-        }
-        long base = number(h.get().metadata().get(META_BASE));
-        String incarnation = h.get().metadata().get(META_INCARNATION);
-        if (before.incarnation().equals(incarnation) && base >= 0 && base < f) {
-          view.markOutdated(); // fetched when it is needed: next append, trim or compaction
-          return;
-        }
+  private void appendOnce(String log, View v, long firstSeq, List<byte[]> records, String what)
+      throws Moved {
+    Head h = v.head.get();
+    if (h == null || h.lastSeq() != firstSeq - 1) {
+      h = readHead(log, h);
+      v.head.set(h);
+      if (h.lastSeq() != firstSeq - 1) {
+        throw conflict(log, h, firstSeq); // nothing written
       }
     }
-    if (after == null) {
-      after = readManifest(log);
+    long last = firstSeq + records.size() - 1;
+    List<byte[]> tail = new ArrayList<>(h.tail());
+    tail.addAll(records);
+    Part segment = null;
+    Head next;
+    if (tail.size() > tailRecords || bytes(tail) > TAIL_BYTES) {
+      segment = putSegment(log, h.tailFirst(), last, tail, what);
+      List<Part> parts = new ArrayList<>(h.parts());
+      parts.add(segment);
+      next = h.next(h.through(), parts, last + 1, List.of());
+    } else {
+      next = h.next(h.through(), h.parts(), h.tailFirst(), tail);
     }
-    if (!after.exists() || (before.exists() && !after.incarnation().equals(before.incarnation()))) {
-      confirmByScan(log, view, mine, etag); // written before manifests, deleted, or recreated
+    String etag = writeHead(log, v, next, h.etag(), what);
+    if (etag != null) {
+      v.head.set(next.withEtag(etag));
+      if (segment != null) {
+        maybeMerge(log, v);
+      }
       return;
     }
-    view.observe(after);
-    if (after.base() < f || after.records(f, etag)) {
-      return;
+    Head now = readHead(log, null);
+    v.head.set(now);
+    if (now.exists() && now.writeId().equals(next.writeId())) {
+      return; // it landed: something between us and the server sent it again
     }
-    String key = logDir(log) + batchName(f);
-    if (f >= after.recentFrom()) {
-      // the batch consumed at f is listed and is not ours: someone else held f first
-      throw stale(log, view, key, f, after);
+    if (segment != null && !now.names(segment)) {
+      dropSegment(log, segment, what); // no head names it, and no later attempt will
     }
-    if (f > after.through()) {
-      // consumed into a segment: the records there are either ours or the first holder's
-      Boolean same = sameRecords(log, after, mine);
-      if (Boolean.TRUE.equals(same)) {
-        return;
-      }
-      if (Boolean.FALSE.equals(same)) {
-        throw stale(log, view, key, f, after);
-      }
+    if (h.exists() && (!now.exists() || !now.incarnation().equals(h.incarnation()))) {
+      throw new ConflictException("log '" + log + "' was deleted"
+          + (now.exists() ? " and started again" : "") + " since this instance read it");
     }
-    s3.deleteQuietly(List.of(key), "append to log '" + log + "'");
-    view.markStale();
-    throw new StorageException("append to log '" + log + "' at seq " + f + ": outcome unknown,"
-        + " the log was trimmed through seq " + after.through() + " meanwhile; re-read the log");
+    if (now.lastSeq() == firstSeq - 1) {
+      throw new Moved("the head was replaced by a trim or a merge");
+    }
+    throw conflict(log, now, firstSeq);
   }
 
-  /** Whether a batch object's header line carries this write id. */
-  private static boolean ours(byte[] body, String id) {
-    int end = 0;
-    while (end < body.length && body[end] != '\n') {
-      end++;
-    }
-    return new String(body, 0, end, java.nio.charset.StandardCharsets.UTF_8)
-        .contains("\"id\":\"" + id + "\"");
+  private static ConflictException conflict(String log, Head h, long firstSeq) {
+    return new ConflictException(
+        "log '" + log + "' expects seq " + (h.lastSeq() + 1) + ", append at " + firstSeq);
   }
 
-  private static long number(@Nullable String text) {
-    try {
-      return text == null ? -1 : Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      return -1;
+  private static long bytes(List<byte[]> records) {
+    long n = 0;
+    for (byte[] r : records) {
+      n += r.length + 1;
     }
-  }
-
-  private ConflictException stale(String log, View view, String key, long f, Manifest after) {
-    // Our object sits at a consumed seq, so no reader shows it; take it away.
-    s3.deleteQuietly(List.of(key), "append to log '" + log + "'");
-    view.markStale();
-    return new ConflictException("log '" + log + "': seq " + f + " was taken and then consumed"
-        + " (high-water " + after.lastSeq() + ")");
-  }
-
-  /** True/false if the consumed records at our seqs are/aren't ours; null if unknown. */
-  private @Nullable Boolean sameRecords(String log, Manifest after, Batch mine) {
-    Part p = after.partCovering(mine.first());
-    if (p == null || p.last() < mine.last()) {
-      return false; // a consumed batch of ours would sit whole in one part
-    }
-    Fetched got = fetch(log, p.name(), p.first(), p.etag());
-    if (got == null) {
-      return null;
-    }
-    for (int i = 0; i < mine.records().size(); i++) {
-      byte[] there = got.batch().records().get((int) (mine.first() - p.first()) + i);
-      if (!Arrays.equals(there, mine.records().get(i))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private void confirmByScan(String log, View view, Batch mine, String etag) {
-    Scan scan = scanWithRetry(log, false, Long.MAX_VALUE);
-    for (ChainRef c : scan.chain()) {
-      if (c.first() == mine.first() && sameEtag(c.etag(), etag)) {
-        if (!scan.m().exists()) {
-          Manifest created = createManifest(log, scan.high());
-          if (created != null) {
-            view.observe(created);
-          }
-        }
-        return;
-      }
-    }
-    String key = logDir(log) + batchName(mine.first());
-    s3.deleteQuietly(List.of(key), "append to log '" + log + "'");
-    view.markStale();
-    throw new ConflictException("log '" + log + "' expects seq " + (scan.high() + 1)
-        + ", append at " + mine.first());
+    return n;
   }
 
   // ---------------------------------------------------------------- read
 
   LogSlice read(String log, long fromSeq) {
     long from = Math.max(1, fromSeq);
-    Scan scan = scanWithRetry(log, true, from);
-    maybeCompact(log, view(log)); // a log other writers left uncompacted gets compacted too
-    return new LogSlice(scan.records(), scan.high());
+    View v = view(log);
+    try {
+      LogSlice slice = Retries.run(MAX_ATTEMPTS, e -> e instanceof Moved,
+          e -> LOG.debug("reading log '{}' again: {}", log, e.getMessage()),
+          attempt -> readOnce(log, v, from));
+      maybeMerge(log, v); // a log other writers left with many parts gets merged too
+      return slice;
+    } catch (Moved last) {
+      throw new StorageException("log '" + log + "' kept changing while being read, or is"
+          + " damaged (" + last.getMessage() + ")");
+    }
   }
 
   /**
-   * The live records with seq {@code >= from} out of the parts and the chain, checked to be
-   * exactly {@code max(from, through + 1) .. high}. A part whose body holds other seqs than the
-   * manifest names (a server that sent one object's ETag with another's bytes) would show a hole
-   * or a record twice: its cached copy is dropped and the log read again. So is a log whose
-   * listing is older than the records its manifest has seen.
+   * The records {@code max(from, through + 1) .. lastSeq} of one head: the parts it names, read
+   * under their ETags, then its tail; checked to be exactly that run of seqs.
    */
-  private List<LogRecord> records(String log, Manifest m, List<@Nullable Batch> parts,
-      List<ChainRef> chainRefs, List<Batch> chain, long high, long from) throws Retry {
-    List<LogRecord> out = new ArrayList<>();
-    long start = Math.max(from, m.through() + 1);
-    for (Batch b : parts) {
-      if (b != null) {
-        add(out, b, start);
+  private LogSlice readOnce(String log, View v, long from) throws Moved {
+    Head known = v.head.get();
+    Head h;
+    if (known != null && known.exists()) {
+      S3Requests.Fresh f = s3.getIfChanged(headKey(log), known.etag(),
+          "read the head of log '" + log + "'");
+      if (f.unchanged()) {
+        h = known;
+      } else if (f.object().isPresent()) {
+        h = decodeHead(log, f.object().get());
+      } else {
+        h = absent(log, null);
+      }
+    } else {
+      h = readHead(log, known);
+    }
+    if (h != known) {
+      v.head.compareAndSet(known, h); // unless a write of this instance knows a newer one
+    }
+    if (!h.exists()) {
+      return new LogSlice(List.of(), 0);
+    }
+    long start = Math.max(from, h.through() + 1);
+    List<Part> needed = new ArrayList<>();
+    for (Part p : h.parts()) {
+      if (p.last() >= start) {
+        needed.add(p);
       }
     }
-    for (Batch b : chain) {
-      add(out, b, start);
+    List<Callable<@Nullable Segment>> fetches = new ArrayList<>();
+    for (Part p : needed) {
+      fetches.add(() -> fetch(log, p));
     }
+    List<@Nullable Segment> got = runAll(fetches);
+    List<LogRecord> out = new ArrayList<>();
+    for (int i = 0; i < needed.size(); i++) {
+      Segment s = got.get(i);
+      if (s == null) {
+        throw new Moved("segment '" + logDir(log) + needed.get(i).name()
+            + "' is gone, was replaced, or holds other records than its head says");
+      }
+      add(out, s.first(), s.records(), start);
+    }
+    add(out, h.tailFirst(), h.tail(), start);
     long expected = start;
     for (LogRecord r : out) {
       if (r.seq() != expected) {
-        for (Part p : m.parts()) {
-          cache.remove(logDir(log) + p.name(), p.etag());
-        }
-        for (ChainRef c : chainRefs) {
-          cache.remove(logDir(log) + batchName(c.first()), c.etag());
-        }
-        throw new Retry("read with a hole: seq " + r.seq() + " where " + expected + " belongs");
+        break;
       }
       expected++;
     }
-    if (expected <= high) {
-      throw new Retry("read up to seq " + (expected - 1) + ", but the manifest has seen seq "
-          + high + " (a listing older than the manifest)");
+    long want = start > h.lastSeq() ? 0 : h.lastSeq() - start + 1;
+    if (out.size() != want || expected != start + want) {
+      for (Part p : needed) {
+        cache.remove(logDir(log) + p.name(), p.etag());
+      }
+      throw new Moved("records " + start + ".." + h.lastSeq() + " expected, a hole or a repeat"
+          + " at seq " + expected);
     }
-    return out;
+    return new LogSlice(out, h.lastSeq());
   }
 
-  private static void add(List<LogRecord> out, Batch b, long from) {
-    long seq = b.first();
-    for (byte[] r : b.records()) {
+  private static void add(List<LogRecord> out, long first, List<byte[]> records, long from) {
+    long seq = first;
+    for (byte[] r : records) {
       if (seq >= from) {
         out.add(new LogRecord(seq, r.clone())); // the cache keeps the original
       }
@@ -399,204 +291,271 @@ final class S3Logs {
     }
   }
 
+  /**
+   * The records of a part, from the cache or a GET under its ETag; null if the object is gone,
+   * has another ETag, or holds other seqs than the head says (a server that sent one object's
+   * bytes under another's ETag).
+   */
+  private @Nullable Segment fetch(String log, Part p) {
+    String key = logDir(log) + p.name();
+    Segment cached = cache.get(key, p.etag());
+    if (cached != null) {
+      return cached;
+    }
+    Optional<ResponseBytes<GetObjectResponse>> r =
+        s3.get(key, p.etag(), "read log '" + log + "'");
+    if (r.isEmpty() || !Formats.sameEtag(r.get().response().eTag(), p.etag())) {
+      return null;
+    }
+    Segment s = Formats.decodeSegment(key, r.get().asByteArray());
+    if (s.first() != p.first() || s.last() != p.last()) {
+      return null;
+    }
+    cache.put(key, p.etag(), s);
+    return s;
+  }
+
   // ---------------------------------------------------------------- trim
 
   void trim(String log, long throughSeq) {
-    View view = view(log);
+    View v = view(log);
+    Head known = v.head.get();
+    if (known != null && known.exists() && throughSeq <= known.through()) {
+      return; // idempotent: the trim point never goes back
+    }
+    String what = "trim log '" + log + "' through seq " + throughSeq;
+    v.lock.lock();
     try {
-      Retries.run(MAX_ATTEMPTS, e -> e instanceof Retry, e -> { }, attempt -> {
-        Snap s = view.snapshot();
-        if (s.manifestKnown() && throughSeq <= s.m().through()) {
-          return null; // idempotent: the manifest never goes back
-        }
-        if (!s.complete() || throughSeq > s.high()) {
-          scanWithRetry(log, false, Long.MAX_VALUE);
-          s = view.snapshot();
-          if (!s.complete()) {
-            throw new Retry("a concurrent write moved the view between the scan and here");
-          }
-        }
-        Manifest m = s.m();
-        long through = Math.min(throughSeq, s.high());
-        if (through <= m.through()) {
-          return null; // nothing above the current trim point to remove
-        }
-        List<Part> parts = new ArrayList<>();
-        List<String> doomed = new ArrayList<>();
-        for (Part p : m.parts()) {
-          if (p.last() > through) {
-            parts.add(p);
-          } else {
-            doomed.add(p.name());
-          }
-        }
-        long base = Math.max(m.base(), through);
-        List<BatchRef> consumed = new ArrayList<>();
-        for (ChainRef c : s.chain()) {
-          if (c.first() > through) {
-            break;
-          }
-          consumed.add(new BatchRef(c.first(), c.etag()));
-          if (c.last() <= through) {
-            doomed.add(batchName(c.first()));
-          } else {
-            // straddles the trim point: kept whole as a part, its records above it stay live
-            parts.add(new Part(batchName(c.first()), c.first(), c.last(), c.etag()));
-            base = c.last();
-          }
-        }
-        Manifest next = withRecent(m, through, base, Math.max(m.lastSeq(), s.high()), parts,
-            consumed);
-        String etag = writeManifest(log, next, m.etag());
-        if (etag == null) {
-          view.markStale(); // a compaction or another trim moved the manifest: look again
-          throw new Retry("the manifest moved");
-        }
-        next = withEtag(next, etag);
-        view.observe(next);
-        // The manifest is durable, so readers already skip what we delete now. Leftovers of
-        // other writers from our last listing go too, unless the new manifest names them.
-        for (String name : s.listed()) {
-          long first = batchFirst(name);
-          boolean segment = name.startsWith(Formats.SEGMENT_PREFIX);
-          if ((segment || (first > 0 && first <= next.base())) && !next.references(name)) {
-            doomed.add(name);
-          }
-        }
-        collect(log, new ArrayList<>(new LinkedHashSet<>(doomed)));
-        return null;
-      });
-    } catch (Retry contended) {
+      Retries.run(MAX_ATTEMPTS, e -> e instanceof Moved,
+          e -> LOG.debug("{}: {}, again", what, e.getMessage()),
+          attempt -> {
+            trimOnce(log, v, throughSeq, what);
+            return null;
+          });
+    } catch (Moved e) {
       throw new StorageException(
-          "trim of log '" + log + "' gave up after " + MAX_ATTEMPTS + " contended attempts");
+          what + " gave up after " + MAX_ATTEMPTS + " contended attempts");
+    } finally {
+      v.lock.unlock();
     }
   }
 
-  /**
-   * Deletes what a trim left below its trim point, on the background thread: the trim is
-   * durable once its manifest is, and readers already skip these objects.
-   */
-  private void collect(String log, List<String> names) {
-    if (names.isEmpty()) {
+  /** One compare-and-set of the head without the trimmed parts and tail records. */
+  private void trimOnce(String log, View v, long throughSeq, String what) throws Moved {
+    Head h = v.head.get();
+    if (h == null || !h.exists()) {
+      h = readHead(log, h);
+      v.head.set(h);
+    }
+    if (!h.exists()) {
       return;
     }
-    List<String> keys = keys(log, names);
-    Runnable delete = () -> s3.deleteQuietly(keys, "trim log '" + log + "'");
-    try {
-      compactor.execute(delete);
-    } catch (RejectedExecutionException e) {
-      delete.run(); // closing: delete now
+    long through = Math.max(h.through(), Math.min(throughSeq, h.lastSeq()));
+    if (through == h.through()) {
+      return;
     }
+    List<Part> kept = new ArrayList<>();
+    List<String> dropped = new ArrayList<>();
+    for (Part p : h.parts()) {
+      if (p.last() <= through) {
+        dropped.add(p.name());
+      } else {
+        kept.add(p);
+      }
+    }
+    long tailFirst = Math.max(h.tailFirst(), through + 1);
+    List<byte[]> tail = h.tail().subList((int) (tailFirst - h.tailFirst()), h.tail().size());
+    Head next = h.next(through, kept, tailFirst, tail);
+    String etag = writeHead(log, v, next, h.etag(), what);
+    if (etag == null) {
+      Head now = readHead(log, null);
+      v.head.set(now);
+      if (!(now.exists() && now.writeId().equals(next.writeId()))) {
+        throw new Moved("the head was replaced");
+      }
+    } else {
+      v.head.set(next.withEtag(etag));
+    }
+    // the new head is durable: readers of it never need these, readers of an older one start
+    // over when they find one gone
+    deleteLater(log, dropped, what);
   }
 
-  // ---------------------------------------------------------------- compaction
+  // ---------------------------------------------------------------- merge
 
-  private void maybeCompact(String log, View view) {
-    Snap s = view.snapshot();
-    if (!s.complete() || s.chain().size() < compactAfter || !compacting.add(log)) {
+  /** Starts a background merge if the head this instance knows has parts to merge. */
+  private void maybeMerge(String log, View v) {
+    Head h = v.head.get();
+    if (h == null || mergeFrom(h) < 0 || !merging.add(log)) {
       return;
     }
     try {
       compactor.execute(() -> {
+        boolean merged = false;
         try {
-          compact(log, view);
+          merged = merge(log, v);
         } catch (RuntimeException e) {
-          LOG.debug("compaction of log '{}' skipped: {}", log, e.getMessage());
+          LOG.debug("merge of log '{}' skipped: {}", log, e.getMessage());
         } finally {
-          compacting.remove(log);
+          merging.remove(log);
+        }
+        if (merged) {
+          maybeMerge(log, v); // appends may have added parts meanwhile
         }
       });
     } catch (RejectedExecutionException e) {
-      compacting.remove(log); // closing
+      merging.remove(log); // closing
     }
   }
 
   /**
-   * Writes the chain's batches (and the smaller parts before them) into one segment, then
-   * replaces the manifest if it is still the one this was based on, then deletes what the
-   * segment replaced. Losing the race to a trim or another compaction only costs the segment.
+   * The index of the oldest part of the run to merge into one segment, or -1. Like a binary
+   * counter: the newest parts are merged while the part before them holds fewer than twice
+   * their records, so every part holds at least twice the records of the next and a log of
+   * {@code n} live records has at most {@code log2(n / flush size) + 1} parts.
    */
-  void compact(String log, View view) {
-    Snap s = view.snapshot();
-    if (!s.complete() || s.chain().size() < compactAfter) {
-      return;
+  static int mergeFrom(Head h) {
+    List<Part> parts = h.parts();
+    int k = parts.size() - 1;
+    if (k < 1) {
+      return -1;
     }
-    Manifest m = s.m();
-    List<ChainRef> run = s.chain();
-    long runLast = run.get(run.size() - 1).last();
-    long size = runLast - m.base();
-    int keep = m.parts().size();
-    // merge while the part before is less than twice the new segment: parts halve in size
-    // from the oldest to the newest, so a log of n records has at most log2(n / 8) + 1 parts
-    while (keep > 0 && live(m, m.parts().get(keep - 1)) < 2 * size) {
-      size += live(m, m.parts().get(keep - 1));
-      keep--;
+    long size = live(h, parts.get(k));
+    while (k > 0 && live(h, parts.get(k - 1)) < 2 * size) {
+      size += live(h, parts.get(k - 1));
+      k--;
     }
-    List<Part> merged = m.parts().subList(keep, m.parts().size());
-    List<Callable<@Nullable Fetched>> fetches = new ArrayList<>();
-    for (Part p : merged) {
-      fetches.add(() -> fetch(log, p.name(), p.first(), p.etag()));
+    return k == parts.size() - 1 ? -1 : k;
+  }
+
+  private static long live(Head h, Part p) {
+    return p.last() - Math.max(p.first(), h.through() + 1) + 1;
+  }
+
+  /**
+   * Writes the run's records into one new segment, then replaces the run with it in the head
+   * if the head still names the run (else gives up), then deletes the run and the orphans the
+   * listing before the head write found. Returns whether it wrote a head.
+   */
+  private boolean merge(String log, View v) {
+    Head h = v.head.get();
+    int k = h == null ? -1 : mergeFrom(h);
+    if (h == null || k < 0) {
+      return false;
     }
-    for (ChainRef c : run) {
-      fetches.add(() -> fetch(log, batchName(c.first()), c.first(), c.etag()));
+    String what = "merge segments of log '" + log + "'";
+    List<Part> run = List.copyOf(h.parts().subList(k, h.parts().size()));
+    // Listed before any head write of ours: each of these was written before that write, so
+    // its one head write attempt either came first (and our head, computed from the latest,
+    // names it unless it was dropped) or comes after ours and fails on its stale If-Match.
+    List<String> listed = listSegments(log);
+    List<Callable<@Nullable Segment>> fetches = new ArrayList<>();
+    for (Part p : run) {
+      fetches.add(() -> fetch(log, p));
     }
-    List<@Nullable Fetched> got = runAll(fetches);
-    long first = merged.isEmpty() ? run.get(0).first()
-        : Math.max(merged.get(0).first(), m.through() + 1);
+    List<@Nullable Segment> got = runAll(fetches);
+    long first = k == 0 ? Math.max(run.get(0).first(), h.through() + 1) : run.get(0).first();
+    long last = run.get(run.size() - 1).last();
     List<byte[]> records = new ArrayList<>();
-    for (Fetched f : got) {
-      if (f == null) {
-        return; // trimmed or compacted meanwhile
+    for (Segment s : got) {
+      if (s == null) {
+        return false; // trimmed or merged meanwhile
       }
-      long seq = f.batch().first();
-      for (byte[] r : f.batch().records()) {
+      long seq = s.first();
+      for (byte[] r : s.records()) {
         if (seq++ >= first) {
           records.add(r);
         }
       }
     }
-    String name = Formats.segmentName(first, runLast);
-    String key = logDir(log) + name;
-    String what = "compact log '" + log + "'";
-    String etag = s3.putConditional(key,
-        Formats.encodeBatch(first, runLast, UUID.randomUUID().toString(), records),
-        "application/x-ndjson", Map.of(), null, what);
-    if (etag == null) {
-      return;
+    for (int attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
+      Head before = v.head.get();
+      if (before == null || runAt(before.parts(), run) < 0) {
+        return false; // trimmed or merged meanwhile
+      }
+      // a fresh segment for every head write attempt (rule 2 of the class comment)
+      Part segment = putSegment(log, first, last, records, what);
+      Head done;
+      v.lock.lock();
+      try {
+        Head cur = v.head.get();
+        int at = cur == null ? -1 : runAt(cur.parts(), run);
+        if (cur == null || at < 0) {
+          dropSegment(log, segment, what);
+          return false;
+        }
+        List<Part> parts = new ArrayList<>(cur.parts().subList(0, at));
+        parts.add(segment);
+        parts.addAll(cur.parts().subList(at + run.size(), cur.parts().size()));
+        Head next = cur.next(cur.through(), parts, cur.tailFirst(), cur.tail());
+        String etag = writeHead(log, v, next, cur.etag(), what);
+        if (etag != null) {
+          done = next.withEtag(etag);
+          v.head.set(done);
+        } else {
+          Head now = readHead(log, null);
+          v.head.set(now);
+          if (!(now.exists() && now.writeId().equals(next.writeId()))) {
+            if (!now.names(segment)) {
+              dropSegment(log, segment, what);
+            }
+            continue; // another instance wrote the head: again, if the run is still named
+          }
+          done = now;
+        }
+      } finally {
+        v.lock.unlock();
+      }
+      List<String> doomed = new ArrayList<>();
+      for (Part p : run) {
+        doomed.add(p.name());
+      }
+      for (String name : listed) {
+        if (!done.names(name)) {
+          doomed.add(name);
+        }
+      }
+      s3.deleteQuietly(keys(log, doomed), what);
+      return true;
     }
-    cache.put(key, etag, new Batch(first, runLast, List.copyOf(records)));
-    List<Part> parts = new ArrayList<>(m.parts().subList(0, keep));
-    parts.add(new Part(name, first, runLast, etag));
-    List<BatchRef> consumed = new ArrayList<>();
-    for (ChainRef c : run) {
-      consumed.add(new BatchRef(c.first(), c.etag()));
-    }
-    Manifest next = withRecent(m, m.through(), runLast, Math.max(m.lastSeq(), runLast), parts,
-        consumed);
-    String manifestEtag = writeManifest(log, next, m.etag());
-    if (manifestEtag == null) {
-      s3.deleteQuietly(List.of(key), what); // never named by a manifest: nobody reads it
-      return;
-    }
-    view.observe(withEtag(next, manifestEtag));
-    List<String> doomed = new ArrayList<>();
-    for (ChainRef c : run) {
-      doomed.add(batchName(c.first()));
-    }
-    for (Part p : merged) {
-      doomed.add(p.name());
-    }
-    s3.deleteQuietly(keys(log, doomed), what);
+    return false;
   }
 
-  private static long live(Manifest m, Part p) {
-    return p.last() - Math.max(p.first(), m.through() + 1) + 1;
+  /** Where {@code parts} names the whole run (names and ETags, in a row), or -1. */
+  private static int runAt(List<Part> parts, List<Part> run) {
+    for (int i = 0; i + run.size() <= parts.size(); i++) {
+      if (parts.get(i).is(run.get(0))) {
+        for (int j = 1; j < run.size(); j++) {
+          if (!parts.get(i + j).is(run.get(j))) {
+            return -1;
+          }
+        }
+        return i;
+      }
+    }
+    return -1;
   }
 
-  /** Waits until the background compactions and deletes submitted so far have finished. */
+  private List<String> listSegments(String log) {
+    String dir = logDir(log);
+    List<String> names = new ArrayList<>();
+    s3.list(dir, false, page -> {
+      for (S3Object o : page.contents()) {
+        String name = o.key().substring(dir.length());
+        if (name.startsWith(Formats.SEGMENT_PREFIX)) {
+          names.add(name);
+        }
+      }
+    }, "list log '" + log + "'");
+    return names;
+  }
+
+  /** Waits until the background merges and deletes have finished. */
   void awaitCompactions() {
     try {
-      compactor.submit(() -> {}).get();
+      do {
+        compactor.submit(() -> { }).get();
+      } while (!merging.isEmpty()); // a merge that finished may have queued the next one
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | RejectedExecutionException e) {
@@ -604,173 +563,101 @@ final class S3Logs {
     }
   }
 
-  // ---------------------------------------------------------------- scan
+  // ---------------------------------------------------------------- objects
 
-  private Scan scanWithRetry(String log, boolean bodies, long from) {
-    try {
-      return Retries.run(MAX_ATTEMPTS, e -> e instanceof Retry,
-          e -> LOG.debug("rescanning log '{}': {}", log, e.getMessage()),
-          attempt -> scan(log, bodies, from));
-    } catch (Retry last) {
-      throw new StorageException("log '" + log + "' kept changing while being read ("
-          + last.getMessage() + ")");
+  /**
+   * The current head, by a GET. When there is none, the earlier layout's manifest is looked
+   * for (unless {@code known} says this instance already found the log absent): a log written
+   * by it must fail loudly, not read as empty.
+   */
+  private Head readHead(String log, @Nullable Head known) {
+    Optional<ResponseBytes<GetObjectResponse>> r =
+        s3.get(headKey(log), "read the head of log '" + log + "'");
+    return r.isPresent() ? decodeHead(log, r.get()) : absent(log, known);
+  }
+
+  private Head absent(String log, @Nullable Head known) {
+    if (known != Head.ABSENT) {
+      String old = logDir(log) + OLD_MANIFEST_NAME;
+      if (s3.head(old, "read log '" + log + "'").isPresent()) {
+        throw new StorageException("log '" + log + "' was written by an earlier sessionstore"
+            + " layout (batch objects and the manifest '" + old + "'), which this version does"
+            + " not read; copy its records out with the sessionstore version that wrote it");
+      }
     }
+    return Head.ABSENT;
+  }
+
+  private Head decodeHead(String log, ResponseBytes<GetObjectResponse> r) {
+    String etag = r.response().eTag();
+    if (etag == null || etag.isEmpty()) {
+      throw new StorageException("the S3 server returned '" + headKey(log) + "' without an"
+          + " ETag; sessionstore needs S3-compatible ETags");
+    }
+    return Formats.decodeHead(headKey(log), r.asByteArray(), etag);
   }
 
   /**
-   * Reads the log's structure: the listing first, the manifest second. That order is what
-   * keeps a stale writer's batch out: it can only land on a seq a trim or compaction freed, and
-   * that trim or compaction raised the manifest's base past the seq before deleting, so the
-   * manifest read after a listing that shows the batch has its base at or above it.
-   *
-   * <p>The live records are the manifest's parts (records above {@code through}), then the
-   * chain: from {@code base + 1}, each next batch is the one named one past the previous
-   * batch's last seq. Batches off the chain (leftovers of stale or failed writers) are ignored.
+   * Writes the head if the current one is {@code ifMatch} (absent, if null), sent once; the
+   * new ETag, or null if it was not written. An error leaves the outcome unknown: this
+   * instance forgets the head and the caller gets a StorageException (core re-reads and finds
+   * its records by their ids, or not).
    */
-  private Scan scan(String log, boolean bodies, long from) throws Retry {
-    String dir = logDir(log);
-    TreeMap<Long, String> batches = new TreeMap<>();
-    List<String> names = new ArrayList<>();
-    s3.list(dir, false, page -> {
-      for (S3Object o : page.contents()) {
-        String name = o.key().substring(dir.length());
-        names.add(name);
-        long first = batchFirst(name);
-        if (first > 0) {
-          batches.put(first, o.eTag());
-        }
-      }
-    }, "list log '" + log + "'");
-    Manifest m = readManifest(log);
-    List<Callable<@Nullable Fetched>> fetches = new ArrayList<>();
-    for (Part p : m.parts()) {
-      boolean needed = bodies && p.last() >= from;
-      fetches.add(() -> needed ? fetch(log, p.name(), p.first(), p.etag()) : null);
+  private @Nullable String writeHead(String log, View v, Head next, @Nullable String ifMatch,
+      String what) {
+    try {
+      return s3.putConditional(headKey(log), Formats.encodeHead(next), null, ifMatch, true, what);
+    } catch (StorageException e) {
+      v.head.set(null);
+      throw new StorageException(what + ": outcome unknown, re-read the log (" + e.getMessage()
+          + ")", e);
     }
-    int partCount = fetches.size();
-    List<Long> candidates = new ArrayList<>(batches.tailMap(m.base(), false).keySet());
-    for (long first : candidates) {
-      String etag = batches.get(first);
-      // strict: an object written under this name after the listing (a stale writer's, on a
-      // seq consumed since) is not covered by the manifest read after the listing
-      fetches.add(() -> fetch(log, batchName(first), first, etag));
-    }
-    List<@Nullable Fetched> got = runAll(fetches);
-    List<@Nullable Batch> partBatches = new ArrayList<>();
-    for (int i = 0; i < partCount; i++) {
-      Fetched f = got.get(i);
-      boolean needed = bodies && m.parts().get(i).last() >= from;
-      if (needed && f == null) {
-        throw new Retry("part " + m.parts().get(i).name() + " is gone");
-      }
-      partBatches.add(f == null ? null : f.batch());
-    }
-    TreeMap<Long, Fetched> byFirst = new TreeMap<>();
-    for (int i = partCount; i < got.size(); i++) {
-      Fetched f = got.get(i);
-      if (f == null) {
-        throw new Retry("a listed batch disappeared or was replaced");
-      }
-      byFirst.put(f.batch().first(), f);
-    }
-    List<ChainRef> chain = new ArrayList<>();
-    List<Batch> chainBatches = new ArrayList<>();
-    long next = m.base() + 1;
-    for (Fetched f = byFirst.get(next); f != null; f = byFirst.get(next)) {
-      chain.add(new ChainRef(f.batch().first(), f.batch().last(), f.etag()));
-      chainBatches.add(f.batch());
-      next = f.batch().last() + 1;
-    }
-    if (LOG.isDebugEnabled() && chain.size() < candidates.size()) {
-      LOG.debug("log '{}': {} batch object(s) off the chain ignored", log,
-          candidates.size() - chain.size());
-    }
-    long high = Math.max(m.lastSeq(), next - 1);
-    List<LogRecord> records =
-        bodies ? records(log, m, partBatches, chain, chainBatches, high, from) : List.of();
-    view(log).reset(m, chain, high, names);
-    return new Scan(m, chain, records, high);
   }
 
-  /** The records of the object with this ETag, from the cache or a GET; null if it is gone or
-   * was replaced. */
-  private @Nullable Fetched fetch(String log, String name, long first, String etag) {
+  /** Writes records into a new segment object (a fresh name) and caches them. */
+  private Part putSegment(String log, long first, long last, List<byte[]> records,
+      String what) {
+    String name = Formats.segmentName(first, last);
     String key = logDir(log) + name;
-    Batch cached = cache.get(key, etag);
-    if (cached != null) {
-      return new Fetched(cached, etag);
+    byte[] body = Formats.encodeSegment(first, last, UUID.randomUUID().toString(), records);
+    String etag = s3.putConditional(key, body, null, null, false, what);
+    if (etag == null) {
+      // Nobody else writes this name: an earlier attempt of the SDK's landed.
+      etag = s3.get(key, what).filter(r -> Arrays.equals(r.asByteArray(), body))
+          .map(r -> r.response().eTag())
+          .orElseThrow(() -> new StorageException(what + ": segment '" + key
+              + "' was refused and is not ours"));
     }
-    Optional<ResponseBytes<GetObjectResponse>> r = s3.get(key, "read log '" + log + "'");
-    if (r.isEmpty()) {
-      return null;
-    }
-    String got = r.get().response().eTag();
-    if (!sameEtag(got, etag)) {
-      return null;
-    }
-    Batch b = Formats.decodeBatch(key, first, r.get().asByteArray());
-    cache.put(key, got, b);
-    return new Fetched(b, got);
+    cache.put(key, etag, new Segment(first, last, List.copyOf(records)));
+    return new Part(name, first, last, etag);
   }
 
-  // ---------------------------------------------------------------- manifest
+  private void dropSegment(String log, Part segment, String what) {
+    cache.remove(logDir(log) + segment.name(), segment.etag());
+    s3.deleteQuietly(List.of(logDir(log) + segment.name()), what);
+  }
 
-  Manifest readManifest(String log) {
-    String key = manifestKey(log);
-    Optional<ResponseBytes<GetObjectResponse>> r =
-        s3.get(key, "read the manifest of log '" + log + "'");
-    if (r.isEmpty()) {
-      return Manifest.NONE;
+  /** Deletes objects on the background thread. */
+  private void deleteLater(String log, List<String> names, String what) {
+    if (names.isEmpty()) {
+      return;
     }
-    String etag = r.get().response().eTag();
-    if (etag == null || etag.isEmpty()) {
-      throw new StorageException("the S3 server returned '" + key + "' without an ETag;"
-          + " sessionstore needs S3-compatible ETags");
+    List<String> keys = keys(log, names);
+    Runnable delete = () -> s3.deleteQuietly(keys, what);
+    try {
+      compactor.execute(delete);
+    } catch (RejectedExecutionException e) {
+      delete.run(); // closing: delete now
     }
-    return Formats.decodeManifest(key, r.get().asByteArray(), etag);
-  }
-
-  /** Creates the first manifest of a log; null if one exists already. */
-  private @Nullable Manifest createManifest(String log, long lastSeq) {
-    Manifest first = new Manifest(0, 0, lastSeq, List.of(), 1, List.of(), 1,
-        UUID.randomUUID().toString(), null);
-    String etag = writeManifest(log, first, null);
-    return etag == null ? null : withEtag(first, etag);
-  }
-
-  /** Writes the manifest if the current one is still {@code expectedEtag} (or absent, if
-   * null); returns the new ETag, or null if it moved. */
-  private @Nullable String writeManifest(String log, Manifest next, @Nullable String expectedEtag) {
-    return s3.putConditional(manifestKey(log), Formats.encodeManifest(next), "application/json",
-        Map.of(META_BASE, Long.toString(next.base()), META_INCARNATION, next.incarnation()),
-        expectedEtag, "write the manifest of log '" + log + "'");
-  }
-
-  private static Manifest withRecent(Manifest m, long through, long base, long lastSeq,
-      List<Part> parts, List<BatchRef> consumed) {
-    List<BatchRef> recent = new ArrayList<>(m.recent());
-    recent.addAll(consumed);
-    long recentFrom = m.recentFrom();
-    if (recent.size() > RECENT) {
-      recent = new ArrayList<>(recent.subList(recent.size() - RECENT, recent.size()));
-      recentFrom = recent.get(0).first();
-    }
-    String incarnation = m.incarnation().isEmpty() ? UUID.randomUUID().toString()
-        : m.incarnation();
-    return new Manifest(through, base, lastSeq, List.copyOf(parts), recentFrom,
-        List.copyOf(recent), m.version() + 1, incarnation, null);
-  }
-
-  private static Manifest withEtag(Manifest m, String etag) {
-    return new Manifest(m.through(), m.base(), m.lastSeq(), m.parts(), m.recentFrom(),
-        m.recent(), m.version(), m.incarnation(), etag);
   }
 
   // ---------------------------------------------------------------- helpers
 
   /** Forgets what this instance knew about logs whose full key starts with {@code prefix}. */
   void forget(String fullPrefix) {
-    views.keySet().removeIf(log -> (root + log).startsWith(fullPrefix));
+    synchronized (views) {
+      views.keySet().removeIf(log -> (root + log).startsWith(fullPrefix));
+    }
   }
 
   void forgetLog(String log) {
@@ -778,9 +665,6 @@ final class S3Logs {
   }
 
   private View view(String log) {
-    if (views.size() > VIEW_LIMIT) {
-      views.clear();
-    }
     return views.computeIfAbsent(log, k -> new View());
   }
 
@@ -788,14 +672,17 @@ final class S3Logs {
     return root + log + LOG_SUFFIX;
   }
 
-  String manifestKey(String log) {
-    return logDir(log) + MANIFEST_NAME;
+  String headKey(String log) {
+    return logDir(log) + HEAD_NAME;
   }
 
   private List<String> keys(String log, List<String> names) {
     List<String> out = new ArrayList<>(names.size());
+    Set<String> seen = new HashSet<>();
     for (String n : names) {
-      out.add(logDir(log) + n);
+      if (seen.add(n)) {
+        out.add(logDir(log) + n);
+      }
     }
     return out;
   }

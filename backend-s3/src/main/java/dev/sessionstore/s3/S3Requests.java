@@ -3,15 +3,16 @@ package dev.sessionstore.s3;
 import dev.sessionstore.spi.StorageException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.SdkPlugin;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.retries.DefaultRetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -29,6 +30,9 @@ final class S3Requests {
   private static final Logger LOG = LoggerFactory.getLogger(S3Requests.class);
   /** DeleteObjects takes at most this many keys a request. */
   static final int DELETE_BATCH = 1000;
+  /** A request-level override: this request is sent once, never retried by the SDK. */
+  private static final SdkPlugin SEND_ONCE = config -> config.overrideConfiguration(
+      c -> c.retryStrategy(DefaultRetryStrategy.doNotRetry()));
 
   final S3Client s3;
   final String bucket;
@@ -42,11 +46,44 @@ final class S3Requests {
 
   /** The object, or empty on 404. */
   Optional<ResponseBytes<GetObjectResponse>> get(String key, String what) {
+    return get(key, null, what);
+  }
+
+  /**
+   * The object if its ETag is {@code ifMatch} (any, if null); empty on 404 or when it has
+   * another ETag (412).
+   */
+  Optional<ResponseBytes<GetObjectResponse>> get(String key, @Nullable String ifMatch,
+      String what) {
     try {
-      return Optional.of(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)));
+      return Optional.of(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key).ifMatch(ifMatch)));
     } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
+      if (e.statusCode() == 404 || (ifMatch != null && e.statusCode() == 412)) {
         return Optional.empty();
+      }
+      throw failure(what, e);
+    } catch (SdkException e) {
+      throw failure(what, e);
+    }
+  }
+
+  /** What a GET with {@code If-None-Match} found. */
+  record Fresh(boolean unchanged, Optional<ResponseBytes<GetObjectResponse>> object) {}
+
+  /**
+   * The object unless its ETag is still {@code ifNoneMatch} (a 304 answers {@code unchanged});
+   * empty on 404.
+   */
+  Fresh getIfChanged(String key, @Nullable String ifNoneMatch, String what) {
+    try {
+      return new Fresh(false, Optional.of(
+          s3.getObjectAsBytes(b -> b.bucket(bucket).key(key).ifNoneMatch(ifNoneMatch))));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 304 && ifNoneMatch != null) {
+        return new Fresh(true, Optional.empty());
+      }
+      if (e.statusCode() == 404) {
+        return new Fresh(false, Optional.empty());
       }
       throw failure(what, e);
     } catch (SdkException e) {
@@ -70,23 +107,25 @@ final class S3Requests {
   /**
    * A conditional PUT: {@code If-None-Match: *} when {@code ifMatch} is null, else {@code
    * If-Match}. Returns the new ETag, or null when the precondition failed (412, 409, or 404 for
-   * an If-Match on a missing object).
+   * an If-Match on a missing object). With {@code once}, the SDK does not retry the request:
+   * a retry of a write that landed but whose answer was lost would fail its own precondition,
+   * so only a request sent once makes a refusal mean "not written".
    */
   @Nullable String putConditional(String key, byte[] body, @Nullable String contentType,
-      Map<String, String> metadata, @Nullable String ifMatch, String what) {
+      @Nullable String ifMatch, boolean once, String what) {
     PutObjectRequest.Builder b = PutObjectRequest.builder()
         .bucket(bucket)
         .key(key);
     if (contentType != null) {
       b.contentType(contentType);
     }
-    if (!metadata.isEmpty()) {
-      b.metadata(metadata);
-    }
     if (ifMatch == null) {
       b.ifNoneMatch("*");
     } else {
       b.ifMatch(ifMatch);
+    }
+    if (once) {
+      b.overrideConfiguration(o -> o.addPlugin(SEND_ONCE));
     }
     try {
       return s3.putObject(b.build(), RequestBody.fromBytes(body)).eTag();

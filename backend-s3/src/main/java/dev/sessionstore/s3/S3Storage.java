@@ -222,7 +222,7 @@ public final class S3Storage {
         .httpClientBuilder(Apache5HttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(10))
             .socketTimeout(Duration.ofSeconds(60))
-            // loads fetch up to `concurrency` batches at once; leave room for other callers
+            // reads fetch up to `concurrency` segments at once; leave room for other callers
             .maxConnections(Math.max(50, 2 * loc.concurrency())))
         .region(region)
         .credentialsProvider(credentials)

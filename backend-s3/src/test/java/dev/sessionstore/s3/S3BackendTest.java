@@ -114,31 +114,48 @@ class S3BackendTest {
     ((S3Backend) backend).awaitCompactions();
   }
 
-  static String batch(long first) {
-    return LOG + "!log/" + String.format("%019d", first);
-  }
-
   // ------------------------------------------------------------------ layout
 
   @Test
-  void layout_blobsLogBatchesAndTrimPointHaveTheDocumentedNames() {
+  void layout_blobsAndTheLogsHeadHaveTheDocumentedNamesAndFormats() {
     b.put("sessions/s1/.meta.json", "{\"m\":1}".getBytes(StandardCharsets.UTF_8),
         Precondition.absent());
     b.append(LOG, 1, List.of(rec("a"), rec("b")));
     b.append(LOG, 3, List.of(rec("c")));
-    b.trim(LOG, 1); // batch 1..2 straddles the trim point, so it stays
+    b.trim(LOG, 1);
     settle(b);
-    assertEquals(List.of("sessions/s1/.meta.json!blob", batch(1), batch(3), LOG + "!log/trim"),
-        objects());
-    String[] lines = rawText(batch(3)).split("\n");
-    assertEquals(2, lines.length, "a header line, then one line per record");
-    assertTrue(lines[0].startsWith("{\"sessionstore_batch\":{\"first\":3,\"last\":3,"), lines[0]);
-    assertEquals("{\"text\":\"c\"}", lines[1]);
+    assertEquals(List.of("sessions/s1/.meta.json!blob", LOG + "!log/head"), objects(),
+        "a short log is its head alone");
+    String[] lines = rawText(LOG + "!log/head").split("\n");
+    assertEquals(3, lines.length, "a header line, then the live tail records");
+    assertTrue(lines[0].startsWith("{\"sessionstore_log\":{\"format\":2,"), lines[0]);
+    assertTrue(lines[0].contains("\"through\":1,\"lastSeq\":3,\"parts\":[],\"tailFirst\":2,"),
+        lines[0]);
+    assertEquals("{\"text\":\"b\"}", lines[1]);
+    assertEquals("{\"text\":\"c\"}", lines[2]);
     String blob = rawText("sessions/s1/.meta.json!blob");
     assertTrue(blob.matches("\\{\"m\":1\\}\n[0-9a-f]{32}"), "value, then the write nonce: " + blob);
-    assertTrue(rawText(LOG + "!log/trim").contains("\"through\":1"));
     assertEquals(List.of(2L, 3L), seqs(b.read(LOG, 1)));
     assertEquals(List.of(".meta.json", "messages.jsonl"), b.list("sessions/s1/"));
+  }
+
+  @Test
+  void layout_aLongTailGoesIntoASegmentObject() {
+    List<byte[]> many = new ArrayList<>();
+    for (int i = 1; i <= S3Backend.TAIL_RECORDS + 1; i++) {
+      many.add(rec("m" + i));
+    }
+    b.append(LOG, 1, many);
+    List<String> objects = objects();
+    assertEquals(2, objects.size(), objects.toString());
+    String seg = objects.get(1);
+    assertTrue(seg.startsWith(LOG + "!log/seg-0000000000000000001-00000000000000000"
+        + (S3Backend.TAIL_RECORDS + 1) + "-"), seg);
+    String[] lines = rawText(seg).split("\n");
+    assertTrue(lines[0].startsWith("{\"sessionstore_segment\":{\"first\":1,\"last\":"
+        + (S3Backend.TAIL_RECORDS + 1) + ","), lines[0]);
+    assertEquals(S3Backend.TAIL_RECORDS + 2, lines.length);
+    assertEquals(S3Backend.TAIL_RECORDS + 1, second().read(LOG, 1).records().size());
   }
 
   @Test
@@ -170,14 +187,14 @@ class S3BackendTest {
   @Test
   void append_takenNonBoundaryAndGapSeqsConflictAndWriteNothing() {
     b.append(LOG, 1, List.of(rec("a")));
-    b.append(LOG, 2, List.of(rec("b"), rec("c"), rec("d"))); // batch 2..4
+    b.append(LOG, 2, List.of(rec("b"), rec("c"), rec("d"))); // records 2..4, one append
     List<String> before = objects();
     for (StorageBackend w : List.of(b, second())) { // warm and cold caches
       assertThrows(ConflictException.class, () -> w.append(LOG, 2, List.of(rec("x"))), "taken");
       assertThrows(ConflictException.class, () -> w.append(LOG, 3, List.of(rec("x"))),
-          "inside batch 2..4");
+          "inside append 2..4");
       assertThrows(ConflictException.class, () -> w.append(LOG, 4, List.of(rec("x"))),
-          "last seq of batch 2..4");
+          "last seq of append 2..4");
       assertThrows(ConflictException.class, () -> w.append(LOG, 6, List.of(rec("x"))), "gap");
       assertThrows(ConflictException.class, () -> w.append(LOG, 1, List.of(rec("x"))), "first");
       assertEquals(before, objects(), "a rejected append writes nothing");
@@ -187,18 +204,18 @@ class S3BackendTest {
   }
 
   @Test
-  void append_staleWriterCannotReuseASeqATrimDeleted() {
+  void append_staleWriterCannotReuseASeqATrimRemoved() {
     b.append(LOG, 1, List.of(rec("a"), rec("b"), rec("c"), rec("d")));
     assertEquals(4, b.read(LOG, 1).lastSeq()); // writer b now believes the tail is 4
     StorageBackend other = second();
     other.append(LOG, 5, List.of(rec("e")));
-    other.trim(LOG, 5); // deletes both batch objects; the trim point keeps the high-water mark
+    other.trim(LOG, 5); // nothing live; the head keeps the high-water mark
     settle(other);
-    assertEquals(List.of(LOG + "!log/trim"), objects());
+    assertEquals(List.of(LOG + "!log/head"), objects());
+    String head = rawText(LOG + "!log/head");
 
     assertThrows(ConflictException.class, () -> b.append(LOG, 5, List.of(rec("stale"))));
-    assertEquals(List.of(LOG + "!log/trim"), objects(),
-        "the stale batch was taken away again (no reader ever showed it)");
+    assertEquals(head, rawText(LOG + "!log/head"), "the stale append wrote nothing");
     LogSlice s = second().read(LOG, 1);
     assertEquals(List.of(), s.records());
     assertEquals(5, s.lastSeq());
@@ -207,41 +224,23 @@ class S3BackendTest {
   }
 
   @Test
-  void read_aStaleBatchThatRacedATrimIsIgnored() {
-    b.append(LOG, 1, List.of(rec("a"), rec("b")));
-    b.append(LOG, 3, List.of(rec("c")));
-    b.trim(LOG, 3);
-    settle(b);
-    // What a stale writer's batch at seq 3 looks like had its write landed right after the trim
-    // deleted the real one: it sits at or below the trim point and is not the kept batch.
-    rawPut(batch(3), "{\"sessionstore_batch\":{\"first\":3,\"last\":4,\"id\":\"x\"}}\n"
-        + "{\"text\":\"stale3\"}\n{\"text\":\"stale4\"}\n");
-    LogSlice s = second().read(LOG, 1);
-    assertEquals(List.of(), s.records(), "nothing of the stale batch is live");
-    assertEquals(3, s.lastSeq(), "the stale batch does not raise the high-water mark");
-    second().append(LOG, 4, List.of(rec("d")));
-    assertEquals(List.of("d"), texts(b.read(LOG, 1)));
-    b.trim(LOG, 4);
-    settle(b);
-    assertFalse(objects().contains(batch(3)), "a later trim collects the leftover");
-  }
-
-  @Test
-  void read_aBatchOffTheChainIsIgnored() {
+  void read_aSegmentNoHeadNamesIsIgnored() {
     b.append(LOG, 1, List.of(rec("a"), rec("b"), rec("c")));
-    b.trim(LOG, 2); // 1..3 straddles the trim point: kept, record 3 stays live
-    // a gap batch, as a writer racing a delete of the log could leave behind
-    rawPut(batch(9), "{\"sessionstore_batch\":{\"first\":9,\"last\":9,\"id\":\"x\"}}\n"
-        + "{\"text\":\"orphan\"}\n");
+    b.trim(LOG, 2);
+    // what a writer that crashed between its segment PUT and its head write leaves behind
+    rawPut(LOG + "!log/" + Formats.segmentName(4, 4),
+        "{\"sessionstore_segment\":{\"first\":4,\"last\":4,\"id\":\"x\"}}\n"
+            + "{\"text\":\"orphan\"}\n");
     LogSlice s = second().read(LOG, 1);
     assertEquals(List.of("c"), texts(s));
     assertEquals(3, s.lastSeq());
     second().append(LOG, 4, List.of(rec("d")));
     assertEquals(List.of(3L, 4L), seqs(b.read(LOG, 0)));
+    assertEquals(List.of("c", "d"), texts(b.read(LOG, 0)));
   }
 
   @Test
-  void read_manyBatchesComeBackInOrderThroughAColdInstance() {
+  void read_manyAppendsComeBackInOrderThroughAColdInstance() {
     for (int i = 1; i <= 25; i++) {
       b.append(LOG, i, List.of(rec("m" + i)));
     }
@@ -255,11 +254,24 @@ class S3BackendTest {
   }
 
   @Test
-  void read_aDamagedBatchIsACorruptionErrorNamingTheObject() {
-    rawPut(batch(1), "this is not a batch\n");
+  void read_aDamagedHeadIsACorruptionErrorAndAReplacedSegmentAnErrorNamingIt() {
+    rawPut(LOG + "!log/head", "this is not a head\n");
     CorruptStorageException e =
         assertThrows(CorruptStorageException.class, () -> b.read(LOG, 1));
-    assertTrue(e.getMessage().contains(batch(1)), e.getMessage());
+    assertTrue(e.getMessage().contains(LOG + "!log/head"), e.getMessage());
+
+    String other = "sessions/s2/messages.jsonl";
+    List<byte[]> many = new ArrayList<>();
+    for (int i = 1; i <= S3Backend.TAIL_RECORDS + 1; i++) {
+      many.add(rec("m" + i));
+    }
+    b.append(other, 1, many);
+    String seg = objects().stream().filter(o -> o.startsWith(other + "!log/seg-")).findFirst()
+        .orElseThrow();
+    rawPut(seg, "damaged\n"); // another ETag than the head names: read again, then give up
+    StorageException gone = assertThrows(StorageException.class, () -> second().read(other, 1));
+    assertTrue(gone.getMessage().contains(seg), gone.getMessage());
+    assertTrue(gone.getMessage().contains("damaged"), gone.getMessage());
   }
 
   @Test

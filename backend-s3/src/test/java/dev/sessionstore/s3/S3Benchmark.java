@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -29,16 +28,17 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * <ul>
  *   <li><b>floor</b>: a bare unconditional PUT of a 256-byte object;
  *   <li><b>sessionstore</b>: {@code Session.append} of one message on a warm store (the
- *       backend's conditional PUT of a batch object plus one read of the manifest);
+ *       backend's {@code PUT If-Match} of the log's head, plus a segment PUT when the tail is
+ *       flushed);
  *   <li><b>one object per session</b>: the whole session in one JSONL object, an append being
  *       a GET and a PUT with {@code If-Match} of the object plus the new line.
  * </ul>
  *
  * <p>Appends run interleaved step by step, in a new random order every step, so that the load
  * of a shared machine (and the background compactions) hits all of them alike: the floor, ours,
- * the peer, the two requests our append sends without the library (a conditional PUT, then a
- * HEAD of an object with the manifest's headers), and the S3 backend's append called directly
- * (without core), with its compactions and without them. Each round appends {@code perRound}
+ * the peer, the one request our append sends, without the library (a {@code PUT If-Match} of a
+ * 256-byte object), and the S3 backend's append called directly (without core), with its
+ * default tail and with a tail flushed by size only. Each round appends {@code perRound}
  * messages to a fresh session. Then: a cold open of a session with {@code live} messages, and a
  * commit keeping 20 at 1,000 live messages, for both designs. Every request is counted.
  *
@@ -53,9 +53,9 @@ public final class S3Benchmark {
     "bare PUT (floor)",
     "sessionstore (requests: on the append's path)",
     "one object per session (GET + PUT If-Match)",
-    "PUT If-None-Match then HEAD of a manifest, no library (the protocol's floor)",
+    "PUT If-Match of a 256-byte object, no library (the protocol's floor)",
     "S3 backend append alone (SPI call, no core)",
-    "S3 backend append alone, compaction off",
+    "S3 backend append alone, tail flushed by size only (32 KiB)",
   };
 
   public static void main(String[] args) throws Exception {
@@ -116,7 +116,7 @@ public final class S3Benchmark {
         row(CONTENDERS[k], times.get(k), f50, requests[k], n);
       }
       System.out.printf(Locale.ROOT, "sessionstore: %.2f requests per append including the"
-          + " background compactions%n%n", (double) (requests[1] + oursBackground) / n);
+          + " background merges and deletes%n%n", (double) (requests[1] + oursBackground) / n);
       coldOpen(live);
       commit(1_000);
     }
@@ -131,22 +131,21 @@ public final class S3Benchmark {
       byte[] body = new byte[256];
       Arrays.fill(body, (byte) 'x');
       String floorPrefix = "floor-" + UUID.randomUUID() + "/";
-      // what our append HEADs: the manifest, with its content type and two metadata entries
-      String manifest = floorPrefix + "log/trim";
-      client.putObject(b -> b.bucket(bucket).key(manifest).contentType("application/json")
-          .metadata(Map.of(S3Logs.META_BASE, "0", S3Logs.META_INCARNATION,
-              UUID.randomUUID().toString())), RequestBody.fromBytes(body));
+      // what our append replaces: one object, with If-Match on the ETag it last wrote
+      String floorHead = floorPrefix + "log/head";
+      String[] floorEtag = {client.putObject(b -> b.bucket(bucket).key(floorHead),
+          RequestBody.fromBytes(body)).eTag()};
       OneObjectPerSession peer = new OneObjectPerSession(client, bucket,
           "peer-" + UUID.randomUUID() + "/bench.jsonl");
       String spiLog = "spi-" + UUID.randomUUID() + "/messages.jsonl";
       String oursPrefix = "ours-" + UUID.randomUUID();
       try (SessionStore s = SessionStore.builder().backend(backend(oursPrefix)).build();
           S3Backend spi = new S3Backend(client, bucket, "spi/", "bench", false, 8);
-          S3Backend spiNoCompaction = new S3Backend(client, bucket, "spi/", "bench", false, 8,
+          S3Backend spiSizeOnly = new S3Backend(client, bucket, "spi/", "bench", false, 8,
               Integer.MAX_VALUE)) {
         Session session = s.session("bench");
         spi.read(spiLog, 1);
-        spiNoCompaction.read(spiLog + "-nc", 1);
+        spiSizeOnly.read(spiLog + "-nc", 1);
         int oursMark = calls.size();
         List<Integer> order = new ArrayList<>();
         for (int k = 0; k < count; k++) {
@@ -170,14 +169,14 @@ public final class S3Benchmark {
               case 1 -> session.append(m);
               case 2 -> peer.append(line(m));
               case 3 -> {
-                // the protocol's two requests alone: a conditional PUT, then a HEAD
-                String key = floorPrefix + "log/" + Formats.batchName(seq);
-                client.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
-                    RequestBody.fromBytes(body));
-                client.headObject(b -> b.bucket(bucket).key(manifest));
+                // the protocol's one request alone: a compare-and-set of one object
+                byte[] next = body.clone();
+                next[seq % next.length] = (byte) ('a' + seq % 26); // new bytes, a new ETag
+                floorEtag[0] = client.putObject(b -> b.bucket(bucket).key(floorHead)
+                    .ifMatch(floorEtag[0]), RequestBody.fromBytes(next)).eTag();
               }
               case 4 -> spi.append(spiLog, seq, List.of(record));
-              default -> spiNoCompaction.append(spiLog + "-nc", seq, List.of(record));
+              default -> spiSizeOnly.append(spiLog + "-nc", seq, List.of(record));
             }
             t[which][i] = System.nanoTime() - t0;
             requests[which] += calls.since(mark).size();
