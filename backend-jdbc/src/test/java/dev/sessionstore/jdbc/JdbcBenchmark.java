@@ -80,7 +80,10 @@ public final class JdbcBenchmark {
 
   private JdbcBenchmark() {}
 
-  /** @param args databases to run: {@code h2}, {@code postgres}, {@code mariadb} */
+  /**
+   * @param args databases to run: {@code h2}, {@code postgres}, {@code mariadb}; {@code
+   *     h2-shapes} times the records table's shapes statement by statement on H2
+   */
   public static void main(String[] args) throws Exception {
     List<String> dbs = args.length == 0 ? List.of("h2", "postgres", "mariadb")
         : Arrays.asList(args);
@@ -91,15 +94,20 @@ public final class JdbcBenchmark {
 
   static List<String> run(List<String> dbs) throws Exception {
     List<String> rows = new ArrayList<>();
+    long t0 = System.nanoTime();
+    if (dbs.contains("h2-shapes")) {
+      H2RecordShapes.run(rows);
+      rows.add("");
+    }
     rows.add("| database | length | store | append p50 ms | p90 ms | p50 / floor (1 RT)"
         + " | p50 / floor (2 RT) | round trips per append | load p50 ms | round trips per load |");
     rows.add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-    long t0 = System.nanoTime();
     for (String db : dbs) {
       switch (db) {
         case "h2" -> runH2(rows);
         case "postgres" -> runPostgres(rows);
         case "mariadb" -> runMariaDb(rows);
+        case "h2-shapes" -> { } // above
         default -> throw new IllegalArgumentException("unknown database " + db);
       }
     }
