@@ -21,6 +21,11 @@ enum Dialect {
     String returning(String insert, String column) {
       return "SELECT " + column + " FROM FINAL TABLE (" + insert + ")";
     }
+
+    @Override
+    boolean packsRecordKeys() {
+      return true;
+    }
   },
   POSTGRESQL("PostgreSQL", "org.postgresql.Driver", "org.postgresql:postgresql",
       "VARCHAR(1024) COLLATE \"C\"", "BYTEA", "",
@@ -98,6 +103,17 @@ enum Dialect {
    */
   String returning(String insert, String column) {
     return insert + " RETURNING " + column;
+  }
+
+  /**
+   * Whether records are keyed by one packed {@code BIGINT} (schema version 4, see {@link
+   * RecordsTable}): H2 keeps a table whose primary key is one integer column as a single
+   * B-tree, and any other primary key as a second B-tree that every commit writes as well.
+   * PostgreSQL (a heap plus one index either way) and InnoDB (rows clustered by any primary
+   * key) gain nothing from it.
+   */
+  boolean packsRecordKeys() {
+    return false;
   }
 
   /** The statements of schema version 1. */

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code <p>logs(log_key PK, log_id UNIQUE, last_seq)}: one row per log, written when
  *       the log is created and by trims: {@code log_id} is a number the database assigns,
  *       {@code last_seq} is the highest seq a trim deleted;
- *   <li>{@code <p>log_records(log_id, seq, content, PK(log_id, seq))}: one row per record.
+ *   <li>{@code <p>log_records}: one row per record, keyed by {@code (log_id, seq)}; on H2 by
+ *       one packed {@code BIGINT} (see {@link RecordsTable}).
  * </ul>
  *
  * <p>A log's high-water mark is the larger of its highest record and {@code last_seq}. An
@@ -56,10 +57,8 @@ final class JdbcBackend implements StorageBackend {
   private final AutoCloseable resources;
   private final String blobs;
   private final String logs;
-  private final String records;
+  private final RecordsTable records;
   private final String upsertBlob;
-  private final String appendOne;
-  private final String readLog;
 
   /**
    * Test seam: runs inside an append's transaction, after every statement and before the
@@ -86,18 +85,16 @@ final class JdbcBackend implements StorageBackend {
     this.resources = resources;
     this.blobs = tablePrefix + "blobs";
     this.logs = tablePrefix + "logs";
-    this.records = tablePrefix + "log_records";
+    this.records = RecordsTable.of(dialect, tablePrefix);
     this.upsertBlob = dialect.upsertBlob(blobs);
-    this.appendOne = "INSERT INTO " + records + " (log_id, seq, content) SELECT l.log_id, ?, ?"
-        + " FROM " + logs + " l WHERE l.log_key = ? AND (l.last_seq = ? OR EXISTS (SELECT 1 FROM "
-        + records + " r WHERE r.log_id = l.log_id AND r.seq = ?))";
-    this.readLog = "SELECT l.last_seq, r.seq, r.content FROM " + logs + " l LEFT JOIN "
-        + records + " r ON r.log_id = l.log_id AND r.seq >= ? WHERE l.log_key = ?"
-        + " ORDER BY r.seq";
   }
 
   Dialect dialect() {
     return dialect;
+  }
+
+  RecordsTable records() {
+    return records;
   }
 
   DataSource dataSource() {
@@ -209,6 +206,12 @@ final class JdbcBackend implements StorageBackend {
     if (firstSeq > Long.MAX_VALUE - data.size()) {
       throw new IllegalArgumentException("firstSeq " + firstSeq + " overflows the seq range");
     }
+    long lastSeq = firstSeq + data.size() - 1;
+    if (lastSeq > records.maxSeq()) {
+      throw new StorageLimitException("append to log '" + log + "' at seqs " + firstSeq + ".."
+          + lastSeq + " refused: " + dialect.product + " tables hold seqs up to "
+          + records.maxSeq(), records.maxSeq());
+    }
     if (firstSeq > 1 && data.size() == 1) {
       // The common case: one statement, committed by auto-commit, so one round trip in all.
       run("append", log, false, c -> {
@@ -249,8 +252,8 @@ final class JdbcBackend implements StorageBackend {
   private void insertAfterHighWaterMark(Connection c, String log, long seq, byte[] content)
       throws SQLException {
     int n;
-    try (PreparedStatement p = c.prepareStatement(appendOne)) {
-      bindAppendOne(p, log, seq, content);
+    try (PreparedStatement p = c.prepareStatement(records.appendOne())) {
+      RecordsTable.bindAppendOne(p, log, seq, content);
       n = p.executeUpdate();
     } catch (SQLException e) {
       throwIfDuplicateSeq(e, log, seq);
@@ -268,8 +271,9 @@ final class JdbcBackend implements StorageBackend {
    */
   private long insertFirstAfterHighWaterMark(Connection c, String log, long seq, byte[] content)
       throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(dialect.returning(appendOne, "log_id"))) {
-      bindAppendOne(p, log, seq, content);
+    try (PreparedStatement p = c.prepareStatement(
+        dialect.returning(records.appendOne(), records.logIdOfInserted()))) {
+      RecordsTable.bindAppendOne(p, log, seq, content);
       try (ResultSet rs = p.executeQuery()) {
         if (rs.next()) {
           return rs.getLong(1);
@@ -280,15 +284,6 @@ final class JdbcBackend implements StorageBackend {
       throw e;
     }
     throw conflict(c, log, seq);
-  }
-
-  private static void bindAppendOne(PreparedStatement p, String log, long seq, byte[] content)
-      throws SQLException {
-    p.setLong(1, seq);
-    p.setBytes(2, content);
-    p.setString(3, log);
-    p.setLong(4, seq - 1);
-    p.setLong(5, seq - 1);
   }
 
   private static void throwIfDuplicateSeq(SQLException e, String log, long seq) {
@@ -307,10 +302,18 @@ final class JdbcBackend implements StorageBackend {
     try (PreparedStatement p = c.prepareStatement(dialect.returning(
         "INSERT INTO " + logs + " (log_key, last_seq) VALUES (?, 0)", "log_id"))) {
       p.setString(1, log);
+      long id;
       try (ResultSet rs = p.executeQuery()) {
         rs.next();
-        return rs.getLong(1);
+        id = rs.getLong(1);
       }
+      if (id > records.maxLogId()) {
+        // Thrown inside the transaction: the log's row is rolled back.
+        throw new StorageLimitException("creating log '" + log + "' refused: the database gave"
+            + " it id " + id + ", and " + dialect.product + " tables hold log ids up to "
+            + records.maxLogId(), records.maxLogId());
+      }
+      return id;
     } catch (SQLException e) {
       if (Dialect.isDuplicateKey(e)) {
         throw new ConflictException("log '" + log + "' exists: append at seq 1 refused", e);
@@ -325,8 +328,7 @@ final class JdbcBackend implements StorageBackend {
     if (data.isEmpty()) {
       return;
     }
-    try (PreparedStatement p = c.prepareStatement(
-        "INSERT INTO " + records + " (log_id, seq, content) VALUES (?, ?, ?)")) {
+    try (PreparedStatement p = c.prepareStatement(records.insertRow())) {
       long seq = firstSeq;
       for (byte[] r : data) {
         p.setLong(1, logId);
@@ -359,8 +361,7 @@ final class JdbcBackend implements StorageBackend {
 
   /** The log's high-water mark, 0 for a log that does not exist. */
   private long highWaterMark(Connection c, String log) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT l.last_seq, (SELECT MAX(r.seq) FROM "
-        + records + " r WHERE r.log_id = l.log_id) FROM " + logs + " l WHERE l.log_key = ?")) {
+    try (PreparedStatement p = c.prepareStatement(records.highWaterMark())) {
       p.setString(1, log);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? Math.max(rs.getLong(1), rs.getLong(2)) : 0;
@@ -392,9 +393,8 @@ final class JdbcBackend implements StorageBackend {
     long last = 0;
     long highestRow = 0;
     List<LogRecord> out = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement(readLog)) {
-      p.setLong(1, from > 1 ? from - 1 : 1);
-      p.setString(2, log);
+    try (PreparedStatement p = c.prepareStatement(records.read())) {
+      records.bindRead(p, log, from > 1 ? from - 1 : 1);
       p.setFetchSize(1000);
       try (ResultSet rs = p.executeQuery()) {
         boolean exists = false;
@@ -406,7 +406,7 @@ final class JdbcBackend implements StorageBackend {
             byte[] content = rs.getBytes(3);
             if (content == null || seq < 1 || seq < highestRow) {
               throw new CorruptStorageException("log '" + log + "' has an invalid record row"
-                  + " at seq " + seq + " in table " + records);
+                  + " at seq " + seq + " in the records of " + logs);
             }
             highestRow = seq;
             if (seq >= from) {
@@ -451,13 +451,7 @@ final class JdbcBackend implements StorageBackend {
       if (through < 1) {
         return null;
       }
-      try (PreparedStatement p = c.prepareStatement(
-          "DELETE FROM " + records + " WHERE log_id = (SELECT log_id FROM " + logs
-              + " WHERE log_key = ?) AND seq <= ?")) {
-        p.setString(1, log);
-        p.setLong(2, through);
-        p.executeUpdate();
-      }
+      records.deleteThrough(c, log, through);
       try (PreparedStatement p = c.prepareStatement(
           "UPDATE " + logs + " SET last_seq = ? WHERE log_key = ? AND last_seq < ?")) {
         p.setLong(1, through);
@@ -481,7 +475,8 @@ final class JdbcBackend implements StorageBackend {
       String blobKeys = prefix ? "blob_key >= ? AND blob_key < ?" : "blob_key = ?";
       String logKeys = prefix ? "log_key >= ? AND log_key < ?" : "log_key = ?";
       int n = delete(c, "DELETE FROM " + blobs + " WHERE " + blobKeys, key, prefix);
-      delete(c, dialect.deleteRecordsOfLogs(records, logs, logKeys), key, prefix);
+      records.deleteLogs(c, dialect, logKeys, prefix
+          ? List.of(key, key.substring(0, key.length() - 1) + "0") : List.of(key));
       n += delete(c, "DELETE FROM " + logs + " WHERE " + logKeys, key, prefix);
       return n > 0;
     });

@@ -44,9 +44,11 @@ final class Schema {
    *       code, which would read {@code last_seq} as the high-water mark, refuses these tables.
    *   <li>3 keys records by a number instead of the log's key string (see {@link
    *       #keyRecordsByLogId}).
+   *   <li>4 keys H2's records by one packed {@code BIGINT} (see {@link #packRecordKeys});
+   *       PostgreSQL's and MariaDB's tables do not change.
    * </ul>
    */
-  static final int LATEST = 3;
+  static final int LATEST = 4;
 
   private Schema() {}
 
@@ -57,6 +59,11 @@ final class Schema {
       case 1 -> execute(c, dialect.schemaV1(prefix));
       case 2 -> { } // a new meaning for last_seq, no new table
       case 3 -> keyRecordsByLogId(c, dialect, prefix);
+      case 4 -> {
+        if (dialect.packsRecordKeys()) {
+          packRecordKeys(c, dialect, prefix);
+        }
+      }
       default -> throw new IllegalStateException("no migration to version " + version);
     }
   }
@@ -99,6 +106,69 @@ final class Schema {
               + " n WHERE n.log_id = l.log_id AND n.seq = r.seq)",
           "DROP TABLE " + moving));
     }
+  }
+
+  /**
+   * Version 4 on H2: {@code log_records(log_id, seq, content)} becomes {@code
+   * log_records(rec_key, content)} with {@code rec_key = log_id * 2^27 + seq} as its one-column
+   * primary key, which H2 keeps as a single B-tree (see {@link RecordsTable}). Tables holding a
+   * seq or a log id beyond the packed limits are refused, unchanged. Like version 3, every step
+   * can run again: the old table is renamed first (a process still running version 3 then fails
+   * instead of writing a record after the copy), the copy skips rows already copied, and the
+   * renamed table is dropped last. Rows of deleted logs are not copied.
+   */
+  private static void packRecordKeys(Connection c, Dialect dialect, String prefix)
+      throws SQLException {
+    String records = prefix + "log_records";
+    String moving = prefix + "log_records_v3";
+    String logs = prefix + "logs";
+    String k = Long.toString(1L << RecordsTable.SEQ_BITS);
+    if (columnExists(c, records, "log_id")) {
+      long maxSeq = max(c, "SELECT MAX(seq) FROM " + records);
+      long maxLogId = max(c, "SELECT MAX(log_id) FROM " + logs);
+      if (maxSeq > RecordsTable.MAX_SEQ || maxLogId > RecordsTable.MAX_LOG_ID) {
+        throw new StorageLimitException("cannot bring the tables '" + prefix + "*' to schema"
+            + " version 4: it holds seqs up to " + RecordsTable.MAX_SEQ + " and log ids up to "
+            + RecordsTable.MAX_LOG_ID + ", these tables hold seq " + maxSeq + " and log id "
+            + maxLogId, maxSeq > RecordsTable.MAX_SEQ ? RecordsTable.MAX_SEQ
+            : RecordsTable.MAX_LOG_ID);
+      }
+      execute(c, List.of("ALTER TABLE " + records + " RENAME TO " + moving));
+    }
+    execute(c, List.of("CREATE TABLE IF NOT EXISTS " + records + " ("
+        + "rec_key BIGINT NOT NULL PRIMARY KEY, "
+        + "content " + dialect.bytesType + " NOT NULL)" + dialect.tableOptions));
+    if (tableExists(c, moving)) {
+      execute(c, List.of(
+          "INSERT INTO " + records + " (rec_key, content)"
+              + " SELECT r.log_id * " + k + " + r.seq, r.content FROM " + moving + " r JOIN "
+              + logs + " l ON l.log_id = r.log_id WHERE NOT EXISTS (SELECT 1 FROM " + records
+              + " n WHERE n.rec_key = r.log_id * " + k + " + r.seq)",
+          "DROP TABLE " + moving));
+    }
+  }
+
+  private static long max(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Whether the table has the column, in the connection's current catalog and schema. */
+  static boolean columnExists(Connection c, String table, String column) throws SQLException {
+    DatabaseMetaData meta = c.getMetaData();
+    String esc = meta.getSearchStringEscape();
+    for (String[] n : List.of(new String[] {table, column}, new String[] {
+        table.toUpperCase(java.util.Locale.ROOT), column.toUpperCase(java.util.Locale.ROOT)})) {
+      String pattern = esc == null || esc.isEmpty() ? n[0] : n[0].replace("_", esc + "_");
+      try (ResultSet rs = meta.getColumns(c.getCatalog(), c.getSchema(), pattern, n[1])) {
+        if (rs.next()) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static void execute(Connection c, List<String> statements) throws SQLException {

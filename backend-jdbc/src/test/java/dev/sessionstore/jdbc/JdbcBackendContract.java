@@ -228,7 +228,7 @@ abstract class JdbcBackendContract {
     backend.delete("s/");
     // What an append that passed its check just before the delete committed leaves behind.
     try (Connection c = db.connect(); PreparedStatement p = c.prepareStatement(
-        "INSERT INTO " + prefix + "log_records (log_id, seq, content) VALUES (?, ?, ?)")) {
+        RecordsTable.of(db.dialect(), prefix).insertRow())) {
       p.setLong(1, deletedId);
       p.setLong(2, 3);
       p.setBytes(3, json("orphan"));

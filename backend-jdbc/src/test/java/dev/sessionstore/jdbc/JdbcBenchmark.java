@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,9 +42,13 @@ import org.springframework.ai.chat.messages.UserMessage;
  * Spring AI's {@code JdbcChatMemoryRepository}, on H2 (file), PostgreSQL and MariaDB, at
  * several session lengths. Not a test: run it through {@code JdbcBenchmarkRun} (see the README).
  *
- * <p>Method: for each database and length L, every contender is filled to L messages, then
- * rounds run; in each round every contender appends one message, in a new random order each
- * round, so that a busy machine slows all of them alike. Every append is durable
+ * <p>Method: for each database and length L, every contender is filled to L messages (the
+ * floors' tables to L rows), then rounds run; in each round every contender appends one
+ * message, in a new random order each round, so that a busy machine slows all of them alike.
+ * Ours run in rounds with the floors; Spring AI's two stores in rounds of their own with the
+ * floors again (their adds rewrite whole conversations in this JVM and left the caches cold for
+ * whoever came next). Every record the floors and the SPI append insert is shaped and sized
+ * like the record {@code Session.append} writes (about 300 bytes). Every append is durable
  * on return. Each contender's connections go through a {@link CountingDataSource}, which
  * counts the SQL round trips (statements, commits, rollbacks, auto-commit switches) of every
  * operation. Then loads are timed the same way.
@@ -62,7 +67,9 @@ public final class JdbcBenchmark {
   private static final int ROUNDS = Integer.getInteger("bench.rounds", 60);
   private static final int LOADS = Integer.getInteger("bench.loads", 10);
   /** Appends per contender before any measurement, so that the JIT has compiled every path. */
-  private static final int JIT_WARMUP = Integer.getInteger("bench.jitWarmup", 2_000);
+  private static final int JIT_WARMUP = Integer.getInteger("bench.jitWarmup", 20_000);
+  /** The same for Spring AI's window store (a tenth of it for the whole conversation). */
+  private static final int SPRING_JIT_WARMUP = Integer.getInteger("bench.springJitWarmup", 2_000);
   private static final String TEXT =
       "Could you summarise the design document and list the open questions about retention,"
           + " the commit protocol and the reconcile rule? Keep it short, please. ";
@@ -73,7 +80,10 @@ public final class JdbcBenchmark {
 
   private JdbcBenchmark() {}
 
-  /** @param args databases to run: {@code h2}, {@code postgres}, {@code mariadb} */
+  /**
+   * @param args databases to run: {@code h2}, {@code postgres}, {@code mariadb}; {@code
+   *     h2-shapes} times the records table's shapes statement by statement on H2
+   */
   public static void main(String[] args) throws Exception {
     List<String> dbs = args.length == 0 ? List.of("h2", "postgres", "mariadb")
         : Arrays.asList(args);
@@ -84,15 +94,20 @@ public final class JdbcBenchmark {
 
   static List<String> run(List<String> dbs) throws Exception {
     List<String> rows = new ArrayList<>();
+    long t0 = System.nanoTime();
+    if (dbs.contains("h2-shapes")) {
+      H2RecordShapes.run(rows);
+      rows.add("");
+    }
     rows.add("| database | length | store | append p50 ms | p90 ms | p50 / floor (1 RT)"
         + " | p50 / floor (2 RT) | round trips per append | load p50 ms | round trips per load |");
     rows.add("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-    long t0 = System.nanoTime();
     for (String db : dbs) {
       switch (db) {
         case "h2" -> runH2(rows);
         case "postgres" -> runPostgres(rows);
         case "mariadb" -> runMariaDb(rows);
+        case "h2-shapes" -> { } // above
         default -> throw new IllegalArgumentException("unknown database " + db);
       }
     }
@@ -113,9 +128,10 @@ public final class JdbcBenchmark {
     }
     SUMMARY.clear();
     rows.add("");
-    rows.add(String.format(Locale.ROOT, "%s; %d JIT warm-up appends per store, then per length"
-        + " %d warm-up and %d measured rounds, %d loads; %.0f s in all", LocalDate.now(),
-        JIT_WARMUP, WARMUP, ROUNDS, LOADS,
+    rows.add(String.format(Locale.ROOT, "%s; %d JIT warm-up appends per store (Spring AI: %d,"
+        + " whole conversation %d), then per length %d warm-up and %d measured rounds, %d loads;"
+        + " %.0f s in all", LocalDate.now(), JIT_WARMUP, SPRING_JIT_WARMUP, SPRING_JIT_WARMUP / 10,
+        WARMUP, ROUNDS, LOADS,
         (System.nanoTime() - t0) / 1e9));
     return rows;
   }
@@ -231,18 +247,24 @@ public final class JdbcBenchmark {
           Connection txConn = floorDs.getConnection()) {
         txConn.setAutoCommit(false);
         long[] floorId = {0};
-        List<Contender> all = List.of(
+        List<Contender> floors = List.of(
             floor("floor: INSERT (auto-commit)", floorDs, autoCommitConn, floorTable, floorId),
             floor("floor: INSERT + COMMIT", floorDs, txConn, floorTable, floorId),
-            keyedFloor(floorDs, autoCommitConn, keyedTable),
-            session(backend, ours),
-            spi(backend, ours),
-            spring("Spring AI, window 20", repo, springDs, 20),
-            spring("Spring AI, whole conversation", repo, springDs, Integer.MAX_VALUE));
+            keyedFloor(floorDs, autoCommitConn, keyedTable));
+        List<Contender> ourGroup = new ArrayList<>(floors);
+        ourGroup.add(session(backend, ours));
+        ourGroup.add(spi(backend, ours));
+        List<Contender> springGroup = new ArrayList<>(floors);
+        springGroup.add(spring("Spring AI, window 20", repo, springDs, 20));
+        springGroup.add(spring("Spring AI, whole conversation", repo, springDs, Integer.MAX_VALUE));
+        List<Contender> all = new ArrayList<>(ourGroup);
+        all.addAll(springGroup.subList(floors.size(), springGroup.size()));
         for (Contender c : all) {
           c.fill(10);
-          // The whole-conversation store grows by one message per add: keep it short here.
-          int n = c.name.contains("whole") ? JIT_WARMUP / 10 : JIT_WARMUP;
+          // Spring AI's add is slow and the whole-conversation store grows by one message per
+          // add: fewer warm-up adds there.
+          int n = c.name.contains("whole") ? SPRING_JIT_WARMUP / 10
+              : c.name.startsWith("Spring") ? SPRING_JIT_WARMUP : JIT_WARMUP;
           for (int i = 0; i < n; i++) {
             c.appendOne(i);
           }
@@ -252,8 +274,17 @@ public final class JdbcBenchmark {
             c.reset();
             c.fill(length);
           }
-          measure(all);
-          report(dbName, length, all, rows);
+          measure(ourGroup);
+          report(dbName, length, ourGroup, ourGroup, rows);
+          // Spring AI's add rewrites up to the whole conversation inside this JVM (on H2, the
+          // database too): run in the same rounds as ours, it left the caches cold for whoever
+          // came next. It is timed in rounds of its own, against the floors timed beside it.
+          for (Contender c : floors) {
+            c.reset();
+          }
+          measure(springGroup);
+          report(dbName, length, springGroup, springGroup.subList(floors.size(),
+              springGroup.size()), rows);
         }
       } finally {
         for (String t : List.of("log_records", "logs", "blobs", "schema", "floor", "floorkeyed")) {
@@ -301,7 +332,21 @@ public final class JdbcBenchmark {
       long[] nextId) {
     return new Contender(name, ds) {
       @Override
-      void fill(int length) {}
+      void fill(int length) throws SQLException {
+        // As many rows as a store of this length holds, so the tables are alike in size.
+        try (PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + table + " (id, content) VALUES (?, ?)")) {
+          for (int i = 0; i < length; i++) {
+            p.setLong(1, ++nextId[0]);
+            p.setBytes(2, record(i));
+            p.addBatch();
+          }
+          p.executeBatch();
+        }
+        if (!c.getAutoCommit()) {
+          c.commit();
+        }
+      }
 
       @Override
       void appendOne(int i) throws SQLException {
@@ -324,9 +369,19 @@ public final class JdbcBenchmark {
       long next;
 
       @Override
-      void fill(int length) {
+      void fill(int length) throws SQLException {
         logId++;
         next = 1;
+        try (PreparedStatement p = c.prepareStatement(
+            "INSERT INTO " + table + " (log_id, seq, content) VALUES (?, ?, ?)")) {
+          for (int i = 0; i < length; i++) {
+            p.setLong(1, logId);
+            p.setLong(2, next++);
+            p.setBytes(3, record(i));
+            p.addBatch();
+          }
+          p.executeBatch();
+        }
       }
 
       @Override
@@ -440,10 +495,12 @@ public final class JdbcBenchmark {
     };
   }
 
-  private static void report(String db, int length, List<Contender> all, List<String> rows) {
-    double floor1 = p(all.get(0).appendNanos, 50);
-    double floor2 = p(all.get(1).appendNanos, 50);
-    for (Contender c : all) {
+  /** Rows for {@code shown}, with ratios to the floors timed in {@code group}'s rounds. */
+  private static void report(String db, int length, List<Contender> group, List<Contender> shown,
+      List<String> rows) {
+    double floor1 = p(group.get(0).appendNanos, 50);
+    double floor2 = p(group.get(1).appendNanos, 50);
+    for (Contender c : shown) {
       double p50 = p(c.appendNanos, 50);
       String load = c.loadNanos.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f",
           p(c.loadNanos, 50) / 1e6);
@@ -467,8 +524,14 @@ public final class JdbcBenchmark {
     return a[Math.min(a.length - 1, a.length * percentile / 100)];
   }
 
+  /**
+   * A record as core writes it for {@code Message.user(TEXT + "new " + i)} (about 300 bytes):
+   * the floors and the SPI append insert records of the size {@code Session.append} inserts.
+   */
   private static byte[] record(int i) {
-    return ("{\"role\":\"user\",\"text\":\"" + TEXT + i + "\"}").getBytes(StandardCharsets.UTF_8);
+    return ("{\"seq\":" + (i + 1) + ",\"id\":\"" + Message.newId() + "\",\"role\":\"user\","
+        + "\"parts\":[{\"type\":\"text\",\"text\":\"" + TEXT + "new " + i + "\"}],"
+        + "\"created_at\":\"" + Instant.now() + "\"}").getBytes(StandardCharsets.UTF_8);
   }
 
   private static void check(boolean ok, int n, int expected) {

@@ -50,9 +50,7 @@ abstract class JdbcConformance extends LocationConformanceKit<String> {
       String prefix = prefixes.get(backend);
       // The prefix is one this class generated ([a-z0-9_]); the values are bound.
       try (Connection c = db().connect();
-          PreparedStatement p = c.prepareStatement(
-              "DELETE FROM " + prefix + "log_records WHERE seq = ? AND log_id ="
-                  + " (SELECT log_id FROM " + prefix + "logs WHERE log_key = ?)")) {
+          PreparedStatement p = c.prepareStatement(damage(prefix))) {
         p.setLong(1, seq);
         p.setString(2, log);
         if (p.executeUpdate() != 1) {
@@ -60,6 +58,15 @@ abstract class JdbcConformance extends LocationConformanceKit<String> {
         }
       }
     });
+  }
+
+  /** Deletes one record row: parameters seq, log key; in either shape of the records table. */
+  private String damage(String prefix) {
+    String logId = "(SELECT log_id FROM " + prefix + "logs WHERE log_key = ?)";
+    return RecordsTable.of(db().dialect(), prefix).packed()
+        ? "DELETE FROM " + prefix + "log_records WHERE rec_key = ? + " + logId + " * "
+            + (1L << RecordsTable.SEQ_BITS)
+        : "DELETE FROM " + prefix + "log_records WHERE seq = ? AND log_id = " + logId;
   }
 
   @AfterEach

@@ -88,7 +88,7 @@ final class TestDb implements AutoCloseable {
     if (dialect() != Dialect.H2) {
       try (Connection c = connect(); Statement s = c.createStatement()) {
         for (String p : prefixes) {
-          for (String t : List.of("log_records", "records_v2", "records", "logs", "blobs",
+          for (String t : List.of("log_records", "log_records_v3", "records_v2", "records", "logs", "blobs",
               "schema")) {
             s.execute("DROP TABLE IF EXISTS " + p + t);
           }
