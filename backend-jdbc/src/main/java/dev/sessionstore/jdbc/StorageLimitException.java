@@ -10,6 +10,7 @@ import dev.sessionstore.spi.StorageException;
 public final class StorageLimitException extends StorageException {
   private static final long serialVersionUID = 1L;
 
+  /** The highest value the tables can hold. */
   private final long limit;
 
   StorageLimitException(String message, long limit) {
