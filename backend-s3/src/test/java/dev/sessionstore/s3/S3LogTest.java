@@ -271,13 +271,7 @@ class S3LogTest {
     S3Backend writer = open(new RequestLog(), S3Backend.TAIL_RECORDS);
     try (SessionStore store = SessionStore.builder().backend(writer).build()) {
       Session s = store.session("big");
-      for (int i = 0; i < 1000; i++) {
-        List<Message> ten = new ArrayList<>();
-        for (int j = 0; j < 10; j++) {
-          ten.add(Message.user("message " + (i * 10 + j)));
-        }
-        s.append(ten);
-      }
+      appendInTens(s, 10000);
       writer.awaitCompactions();
     }
     RequestLog calls = new RequestLog();
@@ -293,19 +287,24 @@ class S3LogTest {
     S3Backend committer = open(commitCalls, S3Backend.TAIL_RECORDS);
     try (SessionStore store = SessionStore.builder().backend(committer).build()) {
       Session s = store.session("commit");
-      for (int i = 0; i < 100; i++) {
-        List<Message> ten = new ArrayList<>();
-        for (int j = 0; j < 10; j++) {
-          ten.add(Message.user("message " + (i * 10 + j)));
-        }
-        s.append(ten);
-      }
+      appendInTens(s, 1000);
       committer.awaitCompactions();
       int mark = commitCalls.size();
       s.commit(20);
       List<RequestLog.Call> commit = commitCalls.since(mark);
       assertTrue(commit.size() <= 10, commit.size() + " requests: " + commit);
       assertEquals(20, s.messages().size());
+    }
+  }
+
+  /** Appends {@code count} messages, "message 0" onwards, to {@code s}, ten to an append. */
+  private static void appendInTens(Session s, int count) {
+    for (int i = 0; i < count; i += 10) {
+      List<Message> ten = new ArrayList<>();
+      for (int j = i; j < i + 10; j++) {
+        ten.add(Message.user("message " + j));
+      }
+      s.append(ten);
     }
   }
 
