@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -472,16 +473,14 @@ class S3LogTest {
     a.read(LOG, 1);
     int start = calls.size();
     a.append(LOG, 1, recs("m", 1, 2)); // segment 1-2
-    RequestLog.Pause mergeSegment = calls.pauseAt(c -> c.operation().equals("PutObject")
-        && kind(c.key()).equals("seg") && c.thread().endsWith("-compactor"));
+    RequestLog.Pause mergeSegment = calls.pauseAt(mergePut("seg"));
     a.append(LOG, 3, recs("m", 3, 2)); // segment 3-4: two parts of 2, merged in the background
     mergeSegment.awaitReached(); // the merge planned on a head with parts 1-2, 3-4
     int mark = calls.size();
     a.append(LOG, 5, recs("m", 5, 2)); // segment 5-6, the head moves under the merge's plan
     assertEquals(List.of("PutObject seg", "PutObject head"), names(calls.since(mark)));
 
-    RequestLog.Pause mergeHead = calls.pauseAt(c -> c.operation().equals("PutObject")
-        && c.key().endsWith("!log/head") && c.thread().endsWith("-compactor"));
+    RequestLog.Pause mergeHead = calls.pauseAt(mergePut("head"));
     mergeSegment.release.countDown();
     mergeHead.awaitReached(); // the merge holds this instance's head lock while it writes
     mark = calls.size();
@@ -502,17 +501,38 @@ class S3LogTest {
     assertEquals(expected("m", 1, 7), texts(open(new RequestLog(), LONG_TAIL).read(LOG, 1)));
   }
 
-  @Test
-  void merge_losingTheHeadToAnotherInstance_retriesWithAFreshSegment() throws Exception {
+  /** A PUT of {@code kind} ("seg" or "head") sent by a background merge. */
+  private static Predicate<RequestLog.Call> mergePut(String kind) {
+    return c -> c.operation().equals("PutObject") && kind(c.key()).equals(kind)
+        && c.thread().endsWith("-compactor");
+  }
+
+  /**
+   * Instances a (with its requests) and b, and a's background merge of parts 1-2 and 3-4 held
+   * just before its head write.
+   */
+  private record HeldMerge(S3Backend a, RequestLog aCalls, S3Backend b,
+      RequestLog.Pause mergeHead) {}
+
+  private HeldMerge holdMergeBeforeItsHeadWrite() throws InterruptedException {
     RequestLog aCalls = new RequestLog();
     S3Backend a = open(aCalls, FLUSH_ALWAYS);
     S3Backend b = open(new RequestLog(), LONG_TAIL);
     a.read(LOG, 1);
     a.append(LOG, 1, recs("m", 1, 2));
-    RequestLog.Pause mergeHead = aCalls.pauseAt(c -> c.operation().equals("PutObject")
-        && c.key().endsWith("!log/head") && c.thread().endsWith("-compactor"));
+    RequestLog.Pause mergeHead = aCalls.pauseAt(mergePut("head"));
     a.append(LOG, 3, recs("m", 3, 2));
     mergeHead.awaitReached(); // merged segment 1-4 written, the head not yet
+    return new HeldMerge(a, aCalls, b, mergeHead);
+  }
+
+  @Test
+  void merge_losingTheHeadToAnotherInstance_retriesWithAFreshSegment() throws Exception {
+    HeldMerge held = holdMergeBeforeItsHeadWrite();
+    RequestLog aCalls = held.aCalls();
+    S3Backend a = held.a();
+    S3Backend b = held.b();
+    RequestLog.Pause mergeHead = held.mergeHead(); // merged segment 1-4 written, the head not yet
     b.append(LOG, 5, List.of(rec("m5"))); // cold (no read, which could merge): the head
     // moves, parts 1-2 and 3-4 still named
     mergeHead.release.countDown();
@@ -529,15 +549,10 @@ class S3LogTest {
 
   @Test
   void merge_whoseRunATrimDropped_givesUpAndLeavesNoSegment() throws Exception {
-    RequestLog aCalls = new RequestLog();
-    S3Backend a = open(aCalls, FLUSH_ALWAYS);
-    S3Backend b = open(new RequestLog(), LONG_TAIL);
-    a.read(LOG, 1);
-    a.append(LOG, 1, recs("m", 1, 2));
-    RequestLog.Pause mergeHead = aCalls.pauseAt(c -> c.operation().equals("PutObject")
-        && c.key().endsWith("!log/head") && c.thread().endsWith("-compactor"));
-    a.append(LOG, 3, recs("m", 3, 2));
-    mergeHead.awaitReached();
+    HeldMerge held = holdMergeBeforeItsHeadWrite();
+    S3Backend a = held.a();
+    S3Backend b = held.b();
+    RequestLog.Pause mergeHead = held.mergeHead();
     b.append(LOG, 5, List.of(rec("m5"))); // cold, no read: a read could merge too
     b.trim(LOG, 4); // both parts of the merge's run are dropped
     mergeHead.release.countDown();
