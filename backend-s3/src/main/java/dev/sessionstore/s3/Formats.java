@@ -82,6 +82,11 @@ final class Formats {
           List.copyOf(nextTail), UUID.randomUUID().toString(), null);
     }
 
+    /** Whether this head is {@code written}, as stored by a write that was reported refused. */
+    boolean isWriteOf(Head written) {
+      return exists() && writeId.equals(written.writeId());
+    }
+
     /** Whether this head names exactly this part (name and ETag). */
     boolean names(Part p) {
       for (Part mine : parts) {

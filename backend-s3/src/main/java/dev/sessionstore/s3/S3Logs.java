@@ -167,9 +167,8 @@ final class S3Logs {
       }
       return;
     }
-    Head now = readHead(log, null);
-    v.head.set(now);
-    if (now.exists() && now.writeId().equals(next.writeId())) {
+    Head now = afterRefusal(log, v);
+    if (now.isWriteOf(next)) {
       return; // it landed: something between us and the server sent it again
     }
     if (segment != null && !now.names(segment)) {
@@ -368,9 +367,7 @@ final class S3Logs {
     Head next = h.next(through, kept, tailFirst, tail);
     String etag = writeHead(log, v, next, h.etag(), what);
     if (etag == null) {
-      Head now = readHead(log, null);
-      v.head.set(now);
-      if (!(now.exists() && now.writeId().equals(next.writeId()))) {
+      if (!afterRefusal(log, v).isWriteOf(next)) {
         throw new Moved("the head was replaced");
       }
     } else {
@@ -493,9 +490,8 @@ final class S3Logs {
           done = next.withEtag(etag);
           v.head.set(done);
         } else {
-          Head now = readHead(log, null);
-          v.head.set(now);
-          if (!(now.exists() && now.writeId().equals(next.writeId()))) {
+          Head now = afterRefusal(log, v);
+          if (!now.isWriteOf(next)) {
             if (!now.names(segment)) {
               dropSegment(log, segment, what);
             }
@@ -574,6 +570,13 @@ final class S3Logs {
     Optional<ResponseBytes<GetObjectResponse>> r =
         s3.get(headKey(log), "read the head of log '" + log + "'");
     return r.isPresent() ? decodeHead(log, r.get()) : absent(log, known);
+  }
+
+  /** After a refused head write: the head now, which this instance then knows. */
+  private Head afterRefusal(String log, View v) {
+    Head now = readHead(log, null);
+    v.head.set(now);
+    return now;
   }
 
   private Head absent(String log, @Nullable Head known) {
