@@ -475,8 +475,7 @@ final class JdbcBackend implements StorageBackend {
       String blobKeys = prefix ? "blob_key >= ? AND blob_key < ?" : "blob_key = ?";
       String logKeys = prefix ? "log_key >= ? AND log_key < ?" : "log_key = ?";
       int n = delete(c, "DELETE FROM " + blobs + " WHERE " + blobKeys, key, prefix);
-      records.deleteLogs(c, dialect, logKeys, prefix
-          ? List.of(key, key.substring(0, key.length() - 1) + "0") : List.of(key));
+      records.deleteLogs(c, dialect, logKeys, key, prefix);
       n += delete(c, "DELETE FROM " + logs + " WHERE " + logKeys, key, prefix);
       return n > 0;
     });
@@ -496,7 +495,7 @@ final class JdbcBackend implements StorageBackend {
    * "a/b0")}, since {@code '0'} follows {@code '/'}. Unlike LIKE, no character needs escaping
    * ({@code _} is both a key character and a LIKE wildcard) and the primary key index is used.
    */
-  private static void bindKeyOrRange(PreparedStatement p, String key, boolean prefix)
+  static void bindKeyOrRange(PreparedStatement p, String key, boolean prefix)
       throws SQLException {
     p.setString(1, key);
     if (prefix) {

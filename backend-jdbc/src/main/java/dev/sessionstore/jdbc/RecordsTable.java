@@ -160,15 +160,16 @@ final class RecordsTable {
   }
 
   /**
-   * Deletes every record of the logs whose key meets {@code logKeys}, a condition with the
-   * parameters {@code keys}.
+   * Deletes every record of the logs whose key meets {@code logKeys}: the log {@code key}, or
+   * with {@code prefix} the logs under it (parameters bound by {@link
+   * JdbcBackend#bindKeyOrRange}).
    */
-  void deleteLogs(Connection c, Dialect dialect, String logKeys, List<String> keys)
+  void deleteLogs(Connection c, Dialect dialect, String logKeys, String key, boolean prefix)
       throws SQLException {
     if (!packed) {
       try (PreparedStatement p = c.prepareStatement(
           dialect.deleteRecordsOfLogs(records, logs, logKeys))) {
-        bind(p, keys);
+        JdbcBackend.bindKeyOrRange(p, key, prefix);
         p.executeUpdate();
       }
       return;
@@ -177,7 +178,7 @@ final class RecordsTable {
     List<Long> ids = new ArrayList<>();
     try (PreparedStatement p = c.prepareStatement(
         "SELECT log_id FROM " + logs + " WHERE " + logKeys)) {
-      bind(p, keys);
+      JdbcBackend.bindKeyOrRange(p, key, prefix);
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {
           ids.add(rs.getLong(1));
@@ -195,12 +196,6 @@ final class RecordsTable {
         p.addBatch();
       }
       p.executeBatch();
-    }
-  }
-
-  private static void bind(PreparedStatement p, List<String> values) throws SQLException {
-    for (int i = 0; i < values.size(); i++) {
-      p.setString(i + 1, values.get(i));
     }
   }
 }
