@@ -157,18 +157,7 @@ final class Schema {
 
   /** Whether the table has the column, in the connection's current catalog and schema. */
   static boolean columnExists(Connection c, String table, String column) throws SQLException {
-    DatabaseMetaData meta = c.getMetaData();
-    String esc = meta.getSearchStringEscape();
-    for (String[] n : List.of(new String[] {table, column}, new String[] {
-        table.toUpperCase(java.util.Locale.ROOT), column.toUpperCase(java.util.Locale.ROOT)})) {
-      String pattern = esc == null || esc.isEmpty() ? n[0] : n[0].replace("_", esc + "_");
-      try (ResultSet rs = meta.getColumns(c.getCatalog(), c.getSchema(), pattern, n[1])) {
-        if (rs.next()) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return anyCaseFinds(c, table, column, DatabaseMetaData::getColumns);
   }
 
   private static void execute(Connection c, List<String> statements) throws SQLException {
@@ -235,14 +224,33 @@ final class Schema {
 
   /** Whether the table exists in the connection's current catalog and schema. */
   static boolean tableExists(Connection c, String table) throws SQLException {
+    return anyCaseFinds(c, table, "",
+        (meta, catalog, schema, tablePattern, col) -> meta.getTables(catalog, schema, tablePattern,
+            null));
+  }
+
+  /** A metadata lookup by table name pattern (and column name, where it takes one). */
+  private interface MetaLookup {
+    ResultSet find(DatabaseMetaData meta, String catalog, String schema, String tablePattern,
+        String column) throws SQLException;
+  }
+
+  /**
+   * Whether {@code lookup} finds a row for the table (and column) as written or upper-cased:
+   * unquoted names are stored lower case (PostgreSQL, MariaDB on Linux) or upper case (H2). The
+   * table name's {@code _} is escaped, since it is a wildcard in metadata patterns.
+   */
+  private static boolean anyCaseFinds(Connection c, String table, String column,
+      MetaLookup lookup) throws SQLException {
     DatabaseMetaData meta = c.getMetaData();
     String esc = meta.getSearchStringEscape();
     String catalog = c.getCatalog();
     String schema = c.getSchema();
-    // Unquoted names are stored lower case (PostgreSQL, MariaDB on Linux) or upper case (H2).
-    for (String name : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+    for (boolean upper : new boolean[] {false, true}) {
+      String name = upper ? table.toUpperCase(java.util.Locale.ROOT) : table;
       String pattern = esc == null || esc.isEmpty() ? name : name.replace("_", esc + "_");
-      try (ResultSet rs = meta.getTables(catalog, schema, pattern, null)) {
+      String col = upper ? column.toUpperCase(java.util.Locale.ROOT) : column;
+      try (ResultSet rs = lookup.find(meta, catalog, schema, pattern, col)) {
         if (rs.next()) {
           return true;
         }
