@@ -1,5 +1,6 @@
 package dev.sessionstore.jdbc;
 
+import static dev.sessionstore.jdbc.JdbcBackendContract.assertHighWaterMarksCameThrough;
 import static dev.sessionstore.jdbc.JdbcBackendContract.json;
 import static dev.sessionstore.jdbc.JdbcBackendContract.texts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sessionstore.spi.Blob;
-import dev.sessionstore.spi.ConflictException;
 import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.LogSlice;
 import java.sql.Connection;
@@ -197,12 +197,7 @@ class H2PackedRecordsTest {
         b.get("s/a/meta").orElseThrow());
     // The deleted log's row was not copied.
     assertEquals(5, count("SELECT COUNT(*) FROM " + p + "log_records"));
-    assertThrows(ConflictException.class, () -> b.append("s/b/log", 2, List.of(json("stale"))));
-    assertThrows(ConflictException.class, () -> b.append("s/a/log", 3, List.of(json("stale"))));
-    b.append("s/a/log", 4, List.of(json("a4")));
-    b.append("s/b/log", 5, List.of(json("b5"), json("b6")));
-    b.trim("s/b/log", 5);
-    assertEquals(new LogSlice(List.of(new LogRecord(6, json("b6"))), 6), b.read("s/b/log", 1));
+    assertHighWaterMarksCameThrough(b);
     assertEquals(4, b.read("s/a/log", 1).records().size());
     try (Connection c = db.connect()) {
       assertFalse(Schema.tableExists(c, p + "log_records_v3"));
