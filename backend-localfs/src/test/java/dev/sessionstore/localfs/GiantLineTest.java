@@ -63,6 +63,17 @@ class GiantLineTest {
     return root.resolve(LOG);
   }
 
+  /**
+   * Appends records 1 and 2 through the backend, then a giant line ({@link #GIANT} bytes) to the
+   * file; returns the giant line's offset.
+   */
+  private long twoRecordsThenAGiantLine(boolean json, boolean newline) throws IOException {
+    open().append(LOG, 1, List.of(rec(1, "a"), rec(2, "b")));
+    long offset = Files.size(logFile());
+    appendGiantLine(GIANT, json, newline);
+    return offset;
+  }
+
   /** Appends a line of {@code length} bytes: a JSON string record or junk, newline or not. */
   private void appendGiantLine(long length, boolean json, boolean newline) throws IOException {
     byte[] head = "{\"seq\":99,\"id\":\"x\",\"text\":\"".getBytes(UTF_8);
@@ -110,10 +121,7 @@ class GiantLineTest {
       for (boolean newline : new boolean[] {true, false}) {
         String what = (json ? "a JSON string" : "junk") + (newline ? ", newline" : ", no newline");
         Files.deleteIfExists(logFile());
-        LocalFsBackend b = open();
-        b.append(LOG, 1, List.of(rec(1, "a"), rec(2, "b")));
-        long offset = Files.size(logFile());
-        appendGiantLine(GIANT, json, newline);
+        long offset = twoRecordsThenAGiantLine(json, newline);
         long size = Files.size(logFile());
         io.reset();
         LocalFsBackend reader = open();
@@ -134,10 +142,7 @@ class GiantLineTest {
 
   @Test
   void theNextWriterSetsAGiantLastLineAsideWholeWithoutHoldingItInMemory() throws IOException {
-    LocalFsBackend b = open();
-    b.append(LOG, 1, List.of(rec(1, "a"), rec(2, "b")));
-    long offset = Files.size(logFile());
-    appendGiantLine(GIANT, false, true);
+    long offset = twoRecordsThenAGiantLine(false, true);
     long size = Files.size(logFile());
     io.reset();
     LocalFsBackend writer = open();
@@ -153,10 +158,7 @@ class GiantLineTest {
 
   @Test
   void aGiantLineInTheMiddleIsCorruptionAndNoWriterDropsTheLinesAfterIt() throws IOException {
-    LocalFsBackend b = open();
-    b.append(LOG, 1, List.of(rec(1, "a"), rec(2, "b")));
-    long offset = Files.size(logFile());
-    appendGiantLine(GIANT, true, true);
+    long offset = twoRecordsThenAGiantLine(true, true);
     Files.write(logFile(), (new String(rec(100, "after"), UTF_8) + "\n").getBytes(UTF_8),
         StandardOpenOption.APPEND);
     long size = Files.size(logFile());
