@@ -56,8 +56,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code <log>~base}: {@code {"base_seq":N}}, the seq before the log's first line; written
  *       when a trim empties the log, so the high-water mark survives;
+ *   <li>{@code <log>~wal}: the log's redo log ({@link LogWal}): an append is written to the
+ *       log without a sync and made durable by a copy there, in blocks already on disk;
  *   <li>{@code <log>~batch}: intent of a multi-record append in progress (offset and seq range),
- *       so a crash cannot leave part of a batch visible;
+ *       so a crash cannot leave part of a batch visible; only for a log without a WAL yet;
  *   <li>{@code <log>~torn-<time>-<id>}: bytes of an unfinished append, set aside;
  *   <li>{@code <name>~tmp-<id>}, {@code <dir>~deleted-<id>}: in-flight replaces and deletes;
  *   <li>{@code .sessionstore~locks/}: the cross-process lock files.
@@ -67,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * writes, appends and recovery are atomic against other threads and processes. Appends to one
  * log are group-committed: while one thread writes and fsyncs, others queue their records, and
  * the next write + fsync carries all of them. Open log files, their size and last seq are kept
- * between appends and checked with one {@code stat} under the lock (see {@link LogState}).
+ * between appends and checked against the key's change count under the lock (see {@link
+ * LogState} and {@link KeyLocks}): an append makes no {@code stat}.
  */
 final class LocalFsBackend implements StorageBackend {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFsBackend.class);
@@ -193,6 +196,7 @@ final class LocalFsBackend implements StorageBackend {
               "blob '" + key + "' is at version " + v + ", not " + m.version());
         }
       }
+      locks.changed(key);
       forgetLog(key); // the key may have been a log this backend kept open
       Path tmp = Durable.tempFor(file);
       try {
@@ -205,6 +209,7 @@ final class LocalFsBackend implements StorageBackend {
         }
         String version = version(io.attrs(tmp));
         io.rename(tmp, file);
+        io.delete(sibling(file, LogWal.SUFFIX)); // if the key was a log
         io.syncDir(file.getParent());
         return version;
       } catch (IOException | RuntimeException e) {
@@ -276,13 +281,12 @@ final class LocalFsBackend implements StorageBackend {
   private enum Kind { MISSING, LOG, NOT_A_LOG }
 
   /**
-   * What this backend knows of one log: the group-commit queue, and the log file as last seen
-   * under the key's lock. The view is cached only for a clean log (no torn tail, no batch
-   * intent), and is valid while the file at the path has the same identity (device + inode) and
-   * size. That check is sound because the clean content of one inode only ever grows by whole
-   * appends: a trim replaces or removes the file, a delete removes it, a put replaces it, and
-   * the only in-place cuts (undoing a failed append, setting a torn tail aside) happen to states
-   * nobody caches. An open handle also keeps its inode number from being reused.
+   * What this backend knows of one log: the group-commit queue, and the log file and its WAL as
+   * last seen under the key's lock. The view is cached only for a clean log (no torn tail, no
+   * batch intent, nothing past what the WAL covers), and is valid while the key's change count
+   * is the one it was taken at: every writer, in any process, bumps it under the key's lock
+   * before it changes the key's files, so an unchanged count means unchanged files (as long as
+   * no other program touches them, which the README rules out).
    */
   private static final class LogState {
     final String key;
@@ -297,6 +301,14 @@ final class LocalFsBackend implements StorageBackend {
     Path intent;
     FileIo.Handle handle;
     Object fileKey;
+    /** The log's WAL, open, if it has one that belongs to this log file; else null. */
+    FileIo.Handle wal;
+    long walEpoch;
+    LogWal.Head walHead;
+    /** Where the WAL's next block goes. */
+    int walCursor;
+    /** The key's change count ({@link KeyLocks#changes}) the view is as of. */
+    long seenChanges;
     /** The file size if the view is cached (a clean log); -1 otherwise. */
     long cachedSize = -1;
     /** Where the good lines end: the file size, or where a torn tail or unfinished batch begins. */
@@ -463,6 +475,7 @@ final class LocalFsBackend implements StorageBackend {
       waiting.clear();
       return;
     }
+    st.seenChanges = locks.changed(log);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     boolean batch = false;
     for (Pending p : accepted) {
@@ -473,11 +486,14 @@ final class LocalFsBackend implements StorageBackend {
     long first = accepted.get(0).firstSeq;
     long last = next - 1;
     if (st.kind == Kind.MISSING) {
-      // A new log appears whole or not at all: temp file, then rename.
-      durable.replace(pathOf(log, true), lines);
+      // A new log appears whole or not at all: temp file, then rename. A WAL left by a log of
+      // this name that was deleted goes first, under the same directory fsync.
+      Path file = pathOf(log, true);
+      io.delete(sibling(file, LogWal.SUFFIX));
+      durable.replace(file, lines);
       dropView(st);
     } else {
-      writeAtEnd(log, st, lines, batch ? first : 0, last);
+      writeAtEnd(log, st, lines, first, last, batch);
     }
     for (Pending p : accepted) {
       p.finish(null);
@@ -485,12 +501,99 @@ final class LocalFsBackend implements StorageBackend {
   }
 
   /**
+   * Appends {@code lines} (seqs {@code first..last}) at the end of the cached log. With a WAL:
+   * the lines go to the log without a sync and, as one block, to the WAL, which is synced (2
+   * writes, 1 fdatasync that writes no metadata); a block that does not fit makes a checkpoint
+   * instead. Without one: one write and one fdatasync of the log, after which the log gets a WAL.
+   */
+  private void writeAtEnd(String log, LogState st, byte[] lines, long first, long last,
+      boolean batch) throws IOException {
+    if (st.wal == null) {
+      writeAtEndWithoutWal(log, st, lines, batch ? first : 0, last);
+      installWal(log, st);
+      return;
+    }
+    long offset = st.goodEnd;
+    byte[] block = LogWal.block(st.walEpoch, first, (int) (last - first + 1), lines);
+    st.cachedSize = -1; // unknown until the write is durable
+    if (st.walCursor + block.length <= LogWal.SIZE) {
+      try {
+        Durable.writeFully(st.handle, lines, offset);
+        Durable.writeFully(st.wal, block, st.walCursor);
+        st.wal.sync(false);
+      } catch (IOException e) {
+        undoAppend(log, st.handle, offset, null, e);
+        dropView(st);
+        throw e;
+      }
+      st.walCursor += block.length;
+    } else {
+      checkpoint(log, st, lines, offset, last);
+    }
+    st.goodEnd = offset + lines.length;
+    st.cachedSize = st.goodEnd;
+    st.hwm = last;
+  }
+
+  /**
+   * The WAL is full: the lines go to the log, which is synced, and the WAL starts a new epoch
+   * at the log's new end (2 fdatasyncs). Until the new header is on disk the lines lie past
+   * what the WAL covers, so a crash before it sets them aside whole, batch or not.
+   */
+  private void checkpoint(String log, LogState st, byte[] lines, long offset, long last)
+      throws IOException {
+    try {
+      Durable.writeFully(st.handle, lines, offset);
+      st.handle.sync(false);
+    } catch (IOException e) {
+      undoAppend(log, st.handle, offset, null, e);
+      dropView(st);
+      throw e;
+    }
+    long epoch = ThreadLocalRandom.current().nextLong();
+    try {
+      Durable.writeFully(st.wal, LogWal.header(new LogWal.Header(epoch, st.walHead,
+          offset + lines.length, last)), 0);
+      st.wal.sync(false);
+    } catch (IOException e) {
+      // Not undone: if the new header reached the disk, it counts the lines as durable.
+      dropView(st);
+      throw e;
+    }
+    st.walEpoch = epoch;
+    st.walCursor = LogWal.HEADER;
+  }
+
+  /**
+   * Gives a log without a usable WAL a new one, right after an append without it made the whole
+   * log durable: temp file, fsync, rename, directory fsync. If that fails the append still
+   * stands (it is durable); the log goes on without a WAL and the next append tries again.
+   */
+  private void installWal(String log, LogState st) {
+    Path walPath = sibling(st.file, LogWal.SUFFIX);
+    LogWal.Header h;
+    try {
+      h = new LogWal.Header(ThreadLocalRandom.current().nextLong(),
+          LogWal.Head.of(st.handle, st.goodEnd), st.goodEnd, st.hwm);
+      durable.replace(walPath, LogWal.fresh(h));
+      st.wal = io.open(walPath);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("log '{}': could not make its WAL {}; appends stay one write and one fdatasync"
+          + " of the log", log, walPath, e);
+      return;
+    }
+    st.walEpoch = h.epoch();
+    st.walHead = h.head();
+    st.walCursor = LogWal.HEADER;
+  }
+
+  /**
    * Appends {@code lines} at the end of the cached log: one positional write and one fdatasync.
    * If the lines hold a multi-record append ({@code batchFirst > 0}), a {@code ~batch} intent is
    * made durable first, so a crash that keeps part of the write is cut back whole.
    */
-  private void writeAtEnd(String log, LogState st, byte[] lines, long batchFirst, long last)
-      throws IOException {
+  private void writeAtEndWithoutWal(String log, LogState st, byte[] lines, long batchFirst,
+      long last) throws IOException {
     long offset = st.goodEnd;
     if (batchFirst > 0) {
       durable.writeNew(st.intent, ("{\"offset\":" + offset + ",\"first_seq\":" + batchFirst
@@ -575,14 +678,12 @@ final class LocalFsBackend implements StorageBackend {
    * is set aside, without it they are only left out of the view, so a read never writes.
    */
   private void examine(String log, LogState st, boolean repair) throws IOException {
-    if (st.cachedSize >= 0 && st.handle.isOpen()) {
-      BasicFileAttributes a = io.attrs(st.file);
-      if (a != null && a.size() == st.cachedSize && Objects.equals(a.fileKey(), st.fileKey)
-          && a.isRegularFile() && !io.exists(st.intent)) {
-        return;
-      }
+    if (st.cachedSize >= 0 && st.handle.isOpen() && locks.changes(log) == st.seenChanges) {
+      return; // nobody changed the key's files since the view was taken
     }
     dropView(st);
+    // A writer's look may set aside or write back bytes: count that as a change first.
+    st.seenChanges = repair ? locks.changed(log) : locks.changes(log);
     Path file = pathOf(log, false);
     st.file = file;
     st.intent = sibling(file, BATCH);
@@ -603,13 +704,12 @@ final class LocalFsBackend implements StorageBackend {
     openLogs.incrementAndGet();
     st.fileKey = a.fileKey();
     st.base = readBase(file);
+    if (examineWithWal(log, st, repair)) {
+      return;
+    }
     Tail t = repair ? recover(log, file, st.handle, st.base) : tail(log, file, st.handle, st.base);
     if (t.oversized) {
-      throw new CorruptStorageException("log '" + log + "' is corrupt: its last line (" + file
-          + ", offset " + t.tornStart + ") is " + (t.size - t.tornStart) + " bytes, longer than"
-          + " any record (" + JsonLines.MAX_RECORD_BYTES + " bytes), so no append wrote it;"
-          + " nothing was changed (a repair, or the next append or trim of the log, moves it to"
-          + " a " + TORN + " file next to the log)");
+      throw oversized(log, file, t.tornStart, t.size);
     }
     st.goodEnd = t.tornStart;
     st.hwm = Math.max(st.base, t.lastLine);
@@ -625,9 +725,126 @@ final class LocalFsBackend implements StorageBackend {
     st.cachedSize = clean ? t.size : -1;
   }
 
+  /**
+   * The full look at a log that has a WAL belonging to this log file: its bytes from {@code
+   * base_size} on must be the blocks' bytes. Bytes the log lost at a power cut are written back
+   * from the blocks (with or without {@code repair}: they were acknowledged); bytes past the
+   * blocks were never acknowledged and are set aside (with {@code repair}) or left out of the
+   * view. Returns false, with the WAL closed, if there is no such WAL: then the log is durable
+   * as it stands (a trim or a put replaced the file the WAL was made for, and both sync the new
+   * file before the WAL is reset) and is examined without it.
+   */
+  private boolean examineWithWal(String log, LogState st, boolean repair) throws IOException {
+    Path walPath = sibling(st.file, LogWal.SUFFIX);
+    FileIo.Handle w;
+    try {
+      w = io.open(walPath);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    boolean keep = false;
+    try {
+      LogWal.Contents c = LogWal.read(w);
+      LogWal.Header hd = c.header();
+      FileIo.Handle h = st.handle;
+      long size = h.size();
+      if (hd == null || !hd.head().matches(h, size)) {
+        return false;
+      }
+      if (size < hd.baseSize()) {
+        throw new CorruptStorageException("log '" + log + "' is corrupt: " + st.file + " is "
+            + size + " bytes, shorter than the " + hd.baseSize() + " bytes its WAL " + walPath
+            + " says were synced (nothing was changed)");
+      }
+      byte[] lines = c.lines();
+      long coverage = hd.baseSize() + lines.length;
+      int have = (int) (Math.min(size, coverage) - hd.baseSize());
+      byte[] got = Durable.readRange(h, hd.baseSize(), have);
+      if (!Arrays.equals(got, 0, have, lines, 0, have) || have < lines.length) {
+        // A power cut lost pages of the log that only the WAL had made durable.
+        st.seenChanges = locks.changed(log);
+        if (size > hd.baseSize() && !(Arrays.equals(got, 0, have, lines, 0, have)
+            && size <= coverage)) {
+          quarantine(log, st.file, h, hd.baseSize(), size,
+              "bytes a power cut left unsynced (the acknowledged ones are written back from "
+                  + walPath.getFileName() + ")");
+          have = 0;
+        }
+        Durable.writeFully(h, Arrays.copyOfRange(lines, have, lines.length),
+            hd.baseSize() + have);
+        h.sync(false);
+        size = coverage;
+        LOG.warn("log '{}': wrote back {} bytes of acknowledged appends from {}", log,
+            lines.length - have, walPath.getFileName());
+      }
+      boolean clean = true;
+      if (size > coverage) {
+        long last = lastLineStart(h, size);
+        boolean giant = last >= coverage && size - last > JsonLines.MAX_RECORD_BYTES + 1;
+        if (repair) {
+          quarantine(log, st.file, h, coverage, size,
+              giant ? "a line longer than any record" : "an unfinished append");
+        } else if (giant) {
+          throw oversized(log, st.file, last, size); // damage, not only an unfinished append
+        } else {
+          clean = false;
+        }
+      }
+      if (repair && io.exists(st.intent)) {
+        io.delete(st.intent); // left by an append without a WAL; a WAL makes it moot
+      }
+      st.goodEnd = coverage;
+      st.hwm = Math.max(st.base, c.lastSeq());
+      st.wal = w;
+      st.walEpoch = hd.epoch();
+      st.walHead = hd.head();
+      st.walCursor = c.cursor();
+      st.cachedSize = clean ? coverage : -1;
+      keep = true;
+      return true;
+    } finally {
+      if (!keep) {
+        w.close();
+      }
+    }
+  }
+
+  /**
+   * After a trim replaced {@code file} (synced, renamed, directory synced): points the WAL, if
+   * there is one, at the new file, with a new epoch, so its old blocks no longer count.
+   */
+  private void resetWal(Path file, byte[] content, long seq) throws IOException {
+    Path walPath = sibling(file, LogWal.SUFFIX);
+    if (!io.exists(walPath)) {
+      return;
+    }
+    try (FileIo.Handle w = io.open(walPath)) {
+      Durable.writeFully(w, LogWal.header(new LogWal.Header(ThreadLocalRandom.current()
+          .nextLong(), LogWal.Head.of(content), content.length, seq)), 0);
+      w.sync(false);
+    }
+  }
+
+  private static CorruptStorageException oversized(String log, Path file, long start, long size) {
+    return new CorruptStorageException("log '" + log + "' is corrupt: its last line (" + file
+        + ", offset " + start + ") is " + (size - start) + " bytes, longer than any record ("
+        + JsonLines.MAX_RECORD_BYTES + " bytes), so no append wrote it; nothing was changed (a"
+        + " repair, or the next append or trim of the log, moves it to a " + TORN + " file next"
+        + " to the log)");
+  }
+
   /** Closes the cached file of {@code st}; the next operation looks at the file afresh. */
   private void dropView(LogState st) {
     st.cachedSize = -1;
+    FileIo.Handle w = st.wal;
+    st.wal = null;
+    if (w != null) {
+      try {
+        w.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("closing the WAL of {} failed", st.file, e);
+      }
+    }
     FileIo.Handle h = st.handle;
     st.handle = null;
     if (h != null) {
@@ -723,10 +940,14 @@ final class LocalFsBackend implements StorageBackend {
       if (k == 0) {
         return null; // nothing at or below throughSeq: idempotent no-op
       }
+      locks.changed(log);
       dropView(st); // the file is about to be replaced or removed
       if (k < s.count) {
-        // The kept head must carry its seq: the lines it followed are gone. 2 fsyncs.
-        durable.replace(file, rewriteFrom(data, s, k));
+        // The kept head must carry its seq: the lines it followed are gone. 2 fsyncs, and 1
+        // more to point the WAL at the new file.
+        byte[] kept = rewriteFrom(data, s, k);
+        durable.replace(file, kept);
+        resetWal(file, kept, Math.max(base, s.seq[s.count - 1]));
         return null;
       }
       long hwm = Math.max(base, s.seq[s.count - 1]);
@@ -740,6 +961,7 @@ final class LocalFsBackend implements StorageBackend {
       durable.replace(sibling(file, BASE),
           ("{\"base_seq\":" + hwm + "}\n").getBytes(StandardCharsets.UTF_8));
       io.delete(file);
+      io.delete(sibling(file, LogWal.SUFFIX));
       io.syncDir(file.getParent());
       return null;
     });
@@ -956,6 +1178,7 @@ final class LocalFsBackend implements StorageBackend {
     }
     Keys.requireValidKey(key);
     return locked(key, "delete", () -> {
+      locks.changed(key);
       forgetLog(key);
       Path file = pathOf(key, false);
       BasicFileAttributes a = io.attrs(file);
@@ -965,6 +1188,7 @@ final class LocalFsBackend implements StorageBackend {
         io.delete(file);
       }
       boolean batch = io.delete(sibling(file, BATCH));
+      batch |= io.delete(sibling(file, LogWal.SUFFIX));
       boolean emptyLog = io.delete(sibling(file, BASE)); // a log a trim emptied
       if (existed || batch || emptyLog) {
         io.syncDir(file.getParent());
@@ -990,6 +1214,7 @@ final class LocalFsBackend implements StorageBackend {
       }
       io.syncDir(dir.getParent());
       boolean existed = hasKey(trash);
+      locks.changedUnder(); // after the rename: a view taken before it must look again
       deleteTree(trash);
       return existed;
     });

@@ -58,21 +58,23 @@ class ConcurrencyTest {
    */
   @Test
   void appendsQueuedBehindAFlushShareTheNextWriteAndFdatasync() throws Exception {
-    open(null).append(LOG, 1, List.of(rec(1)));
+    LocalFsBackend setUp = open(null);
+    setUp.append(LOG, 1, List.of(rec(1)));
+    setUp.append(LOG, 2, List.of(rec(2))); // the log's second append gives it a WAL
     PowerCutFileIo io = new PowerCutFileIo(root, Long.MAX_VALUE); // counts calls, never cuts
     LocalFsBackend b = open(io);
-    b.read(LOG, 2); // opens and caches the log
+    b.read(LOG, 3); // opens and caches the log
     io.pauseFirstWriteTo("messages.jsonl");
-    Future<?> first = pool.submit(() -> b.append(LOG, 2, List.of(rec(2))));
+    Future<?> first = pool.submit(() -> b.append(LOG, 3, List.of(rec(3))));
     io.awaitWritePaused();
     long before = io.calls();
     List<Future<?>> queued = new ArrayList<>();
-    queued.add(pool.submit(() -> b.append(LOG, 4, List.of(rec(4))))); // waits for seq 3
+    queued.add(pool.submit(() -> b.append(LOG, 5, List.of(rec(5))))); // waits for seq 4
     while (b.queuedAppends(LOG) < 1) {
       Thread.onSpinWait();
     }
-    queued.add(pool.submit(() -> b.append(LOG, 3, List.of(rec(3)))));
-    queued.add(pool.submit(() -> b.append(LOG, 5, List.of(rec(5)))));
+    queued.add(pool.submit(() -> b.append(LOG, 4, List.of(rec(4)))));
+    queued.add(pool.submit(() -> b.append(LOG, 6, List.of(rec(6)))));
     while (b.queuedAppends(LOG) < 3) {
       Thread.onSpinWait();
     }
@@ -81,8 +83,9 @@ class ConcurrencyTest {
     for (Future<?> f : queued) {
       f.get();
     }
-    assertEquals(4, io.calls() - before, "two flushes, each one write and one fdatasync");
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(b.read(LOG, 1)));
+    assertEquals(6, io.calls() - before,
+        "two flushes, each a write to the log, one to its WAL and one fdatasync");
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs(b.read(LOG, 1)));
   }
 
   /**

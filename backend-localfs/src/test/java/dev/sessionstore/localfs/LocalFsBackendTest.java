@@ -92,6 +92,37 @@ class LocalFsBackendTest {
     }
   }
 
+  /**
+   * A prefix delete moves a whole directory away holding none of its keys' locks; an instance
+   * that cached a log under it must still notice, through the root's change count, and not
+   * append into the moved file.
+   */
+  @Test
+  void aLogCachedByOneInstanceIsSeenGoneAfterAnotherDeletesItsPrefix() {
+    b.append(LOG, 1, List.of(rec(1, "a")));
+    b.append(LOG, 2, List.of(rec(2, "b"))); // b holds the log open, with its WAL
+    StorageBackend other = reopen();
+    assertTrue(other.delete("sessions/s1/"));
+    assertThrows(ConflictException.class, () -> b.append(LOG, 3, List.of(rec(3, "c"))),
+        "the log is gone: the next seq is 1");
+    b.append(LOG, 1, List.of(rec(1, "again")));
+    assertEquals(List.of("{\"seq\":1,\"text\":\"again\"}"), texts(other.read(LOG, 1)));
+  }
+
+  /** The same for a trim and a delete of the key itself, which bump the key's own count. */
+  @Test
+  void aLogCachedByOneInstanceSeesAnotherTrimAndDeleteIt() {
+    b.append(LOG, 1, List.of(rec(1, "a"), rec(2, "b")));
+    b.append(LOG, 3, List.of(rec(3, "c")));
+    StorageBackend other = reopen();
+    other.trim(LOG, 2);
+    b.append(LOG, 4, List.of(rec(4, "d")));
+    assertEquals(List.of(3L, 4L), seqs(other.read(LOG, 1)));
+    assertTrue(other.delete(LOG));
+    assertThrows(ConflictException.class, () -> b.append(LOG, 5, List.of(rec(5, "e"))));
+    assertEquals(List.of(), seqs(b.read(LOG, 1)));
+  }
+
   /** Every file under the root but the lock files: path -> modification time and content. */
   Map<String, String> snapshot() throws IOException {
     Map<String, String> out = new TreeMap<>();

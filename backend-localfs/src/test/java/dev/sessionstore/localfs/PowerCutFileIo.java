@@ -27,8 +27,9 @@ import java.util.stream.Stream;
  * reboot.
  *
  * <p>Only what was fsynced survives ({@link Mode#FORGET}); or, like a disk that wrote some of
- * the pages, each file keeps half of what was appended after its last fsync ({@link
- * Mode#TORN}); or the process died and the kernel kept everything ({@link Mode#KILL}).
+ * the sectors, each file keeps half of what was appended after its last fsync and, of what was
+ * overwritten in place, the new bytes of every other 512-byte sector ({@link Mode#TORN}); or
+ * the process died and the kernel kept everything ({@link Mode#KILL}).
  */
 final class PowerCutFileIo implements FileIo {
   enum Mode { FORGET, TORN, KILL }
@@ -377,9 +378,15 @@ final class PowerCutFileIo implements FileIo {
         continue;
       }
       byte[] content = n.synced;
-      if (mode == Mode.TORN && n.data.length > n.synced.length
-          && Arrays.equals(n.data, 0, n.synced.length, n.synced, 0, n.synced.length)) {
+      if (mode == Mode.TORN && n.data.length >= n.synced.length) {
+        // Half of what was appended; of what was overwritten in place, the new bytes of every
+        // other 512-byte sector (the first one included) and the old bytes of the rest.
         content = Arrays.copyOf(n.data, n.synced.length + (n.data.length - n.synced.length) / 2);
+        for (int sector = 1; sector * 512 < n.synced.length; sector += 2) {
+          int from = sector * 512;
+          int to = Math.min(from + 512, n.synced.length);
+          System.arraycopy(n.synced, from, content, from, to - from);
+        }
       }
       Files.write(p, content);
       if (n.blobSynced) {
