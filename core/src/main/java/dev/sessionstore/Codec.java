@@ -10,7 +10,13 @@ import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -89,12 +95,29 @@ final class Codec {
    * by Jackson once however often its append is retried.
    */
   static byte[] withSeq(byte[] body, long seq) {
-    byte[] head = ("{\"seq\":" + seq + (body.length > 2 ? "," : "")).getBytes(StandardCharsets.US_ASCII);
-    byte[] out = new byte[head.length + body.length - 1];
-    System.arraycopy(head, 0, out, 0, head.length);
-    System.arraycopy(body, 1, out, head.length, body.length - 1);
+    if (seq < 0) {
+      throw new IllegalArgumentException("seq must be >= 0, was " + seq);
+    }
+    int digits = 1;
+    for (long v = seq; v >= 10; v /= 10) {
+      digits++;
+    }
+    int comma = body.length > 2 ? 1 : 0;
+    byte[] out = new byte[SEQ_HEAD.length + digits + comma + body.length - 1];
+    System.arraycopy(SEQ_HEAD, 0, out, 0, SEQ_HEAD.length);
+    int end = SEQ_HEAD.length + digits;
+    long v = seq;
+    for (int i = end - 1; i >= SEQ_HEAD.length; i--, v /= 10) {
+      out[i] = (byte) ('0' + v % 10);
+    }
+    if (comma == 1) {
+      out[end] = ',';
+    }
+    System.arraycopy(body, 1, out, end + comma, body.length - 1);
     return out;
   }
+
+  private static final byte[] SEQ_HEAD = "{\"seq\":".getBytes(StandardCharsets.US_ASCII);
 
   /** The members {@link #toJson} gives, in its order, written straight out without a tree. */
   private byte[] write(Message m, long seq) throws IOException {
@@ -108,17 +131,58 @@ final class Codec {
       g.writeStringField("role", m.role());
       g.writeArrayFieldStart("parts");
       for (Part p : m.parts()) {
-        g.writeTree(p.node());
+        writeNode(g, p.node());
       }
       g.writeEndArray();
       g.writeStringField("created_at", m.createdAt());
       for (Map.Entry<String, JsonNode> e : m.extraFields().entrySet()) {
         g.writeFieldName(e.getKey());
-        g.writeTree(e.getValue());
+        writeNode(g, e.getValue());
       }
       g.writeEndObject();
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Writes a tree as {@code g.writeTree(node)} does, without its cost: writeTree goes through
+   * the mapper, which builds a serializer provider and flushes the generator for every part.
+   * The node classes below are written with the generator calls their own {@code serialize}
+   * makes under this codec's mapper (default features: nothing filtered or sorted); any other
+   * class, a subclass included, still goes through writeTree.
+   */
+  private static void writeNode(JsonGenerator g, JsonNode node) throws IOException {
+    Class<?> c = node.getClass();
+    if (c == ObjectNode.class) {
+      g.writeStartObject(node, node.size());
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        g.writeFieldName(e.getKey());
+        writeNode(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (c == ArrayNode.class) {
+      int size = node.size();
+      g.writeStartArray(node, size);
+      for (int i = 0; i < size; i++) {
+        writeNode(g, node.get(i));
+      }
+      g.writeEndArray();
+    } else if (c == TextNode.class) {
+      g.writeString(node.textValue());
+    } else if (c == IntNode.class) {
+      g.writeNumber(node.intValue());
+    } else if (c == LongNode.class) {
+      g.writeNumber(node.longValue());
+    } else if (c == DoubleNode.class) {
+      g.writeNumber(node.doubleValue());
+    } else if (c == BooleanNode.class) {
+      g.writeBoolean(node.booleanValue());
+    } else if (c == NullNode.class) {
+      g.writeNull();
+    } else {
+      g.writeTree(node);
+    }
   }
 
   ObjectNode toJson(Message m, long seq) {
@@ -428,6 +492,19 @@ final class Codec {
 
   /** Nesting depth of a JSON value (a scalar is 0, {} is 1), counted without recursion. */
   static int depthOf(JsonNode root) {
+    if (!root.isContainerNode()) {
+      return 0;
+    }
+    boolean flat = true; // the common part: an object of scalars, without the stack below
+    for (JsonNode child : root) {
+      if (child.isContainerNode()) {
+        flat = false;
+        break;
+      }
+    }
+    if (flat) {
+      return 1;
+    }
     int max = 0;
     ArrayDeque<Object[]> stack = new ArrayDeque<>();
     stack.push(new Object[] {root, 1});
