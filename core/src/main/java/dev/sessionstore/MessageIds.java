@@ -10,30 +10,34 @@ import org.jspecify.annotations.Nullable;
 /**
  * Fresh message ids: {@code msg_} and 32 lowercase hex digits, laid out as a random (version 4)
  * UUID without its dashes, as {@code UUID.randomUUID()} gave them before and as OpenViking
- * writes them. {@code UUID.randomUUID()} asks the shared SecureRandom for every id (0.2-0.4 µs,
- * under its lock); here each thread draws the 122 random bits from its own L128X256MixRandom
- * (128-bit LCG and 256-bit xoshiro state, the whole state seeded from SecureRandom), so ids of
- * different threads and processes are as unlikely to collide as random UUIDs. Where that
- * algorithm is missing (a runtime image without {@code jdk.random}), ids come from
+ * writes them. {@code UUID.randomUUID()} runs SecureRandom for every id (0.2-0.4 µs); here the
+ * 122 random bits come from one L128X256MixRandom per process (128-bit LCG and 256-bit xoshiro
+ * state, all of it seeded from SecureRandom), so ids of different processes are as unlikely to
+ * collide as random UUIDs. One generator, not one per thread: a thread per request (virtual
+ * threads) would pay for a seed per thread, and the lock is held for two {@code nextLong}s.
+ * Where the algorithm is missing (a runtime image without {@code jdk.random}), ids come from
  * {@code UUID.randomUUID()} as before.
  */
 final class MessageIds {
-  private static final String ALGORITHM = "L128X256MixRandom";
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-  private static final SecureRandom SEEDS = new SecureRandom();
-  private static final @Nullable RandomGeneratorFactory<RandomGenerator> FACTORY = factory();
-  private static final ThreadLocal<RandomGenerator> RANDOM =
-      ThreadLocal.withInitial(MessageIds::seeded);
+  /** Guarded by itself; null without the algorithm. */
+  private static final @Nullable RandomGenerator RANDOM = seeded("L128X256MixRandom");
 
   private MessageIds() {}
 
   static String next() {
-    if (FACTORY == null) {
+    RandomGenerator r = RANDOM;
+    if (r == null) {
       return "msg_" + UUID.randomUUID().toString().replace("-", "");
     }
-    RandomGenerator r = RANDOM.get();
-    long hi = (r.nextLong() & ~0xF000L) | 0x4000L; // version 4
-    long lo = (r.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L; // IETF variant
+    long hi;
+    long lo;
+    synchronized (r) {
+      hi = r.nextLong();
+      lo = r.nextLong();
+    }
+    hi = (hi & ~0xF000L) | 0x4000L; // version 4
+    lo = (lo & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L; // IETF variant
     byte[] b = new byte[36];
     b[0] = 'm';
     b[1] = 's';
@@ -46,24 +50,18 @@ final class MessageIds {
     return new String(b, StandardCharsets.ISO_8859_1);
   }
 
-  /** Whether ids come from the per-thread generator (false: from UUID.randomUUID()). */
+  /** Whether ids come from the generator (false: from UUID.randomUUID()). */
   static boolean fast() {
-    return FACTORY != null;
+    return RANDOM != null;
   }
 
-  private static @Nullable RandomGeneratorFactory<RandomGenerator> factory() {
+  private static @Nullable RandomGenerator seeded(String algorithm) {
     try {
-      RandomGeneratorFactory<RandomGenerator> f = RandomGeneratorFactory.of(ALGORITHM);
-      f.create(new byte[64]); // fails here, not on the first id, if byte seeds are unsupported
-      return f;
+      byte[] seed = new byte[64]; // the generator's whole state
+      new SecureRandom().nextBytes(seed);
+      return RandomGeneratorFactory.of(algorithm).create(seed);
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       return null;
     }
-  }
-
-  private static RandomGenerator seeded() {
-    byte[] seed = new byte[64];
-    SEEDS.nextBytes(seed);
-    return FACTORY.create(seed);
   }
 }
