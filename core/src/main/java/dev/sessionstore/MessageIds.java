@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Fresh message ids: {@code msg_} and 32 lowercase hex digits, laid out as a random (version 4)
- * UUID without its dashes, as {@code UUID.randomUUID()} gave them before and as OpenViking
- * writes them. {@code UUID.randomUUID()} runs SecureRandom for every id (0.2-0.4 µs); here the
+ * UUID without its dashes, as {@code UUID.randomUUID()} gave them before. {@code
+ * UUID.randomUUID()} runs SecureRandom for every id (0.2-0.4 µs); here the
  * 122 random bits come from one L128X256MixRandom per process (128-bit LCG and 256-bit xoshiro
  * state, all of it seeded from SecureRandom), so ids of different processes are as unlikely to
  * collide as random UUIDs. One generator, not one per thread: a thread per request (virtual
