@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sessionstore.mem.MemoryStorageProvider;
+import dev.sessionstore.spi.LogRecord;
+import dev.sessionstore.spi.StorageBackend;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -19,7 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The stored format does not depend on how a record is written: the bytes the append path
  * writes (the body encoded once without its seq, the seq spliced in) are exactly what Jackson
- * writes for the message's whole JSON tree, for every kind of part, value and extra field.
+ * writes for the message's whole JSON tree, for every kind of part, value and extra field,
+ * and so are the records an append stores, one message at a time or in a batch.
  */
 class CodecRecordBytesTest {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -87,6 +92,28 @@ class CodecRecordBytesTest {
       byte[] tree = mapper.writeValueAsBytes(codec.toJson(m, seq));
       assertEquals(text(tree), text(codec.encodeRecord(m, seq)), "seq " + seq);
       assertEquals(text(tree), text(Codec.withSeq(body, seq)), "spliced seq " + seq);
+    }
+  }
+
+  @Test
+  void appendsStoreWhatTheTreeGivesAloneAndInBatches() throws Exception {
+    StorageBackend mem = MemoryStorageProvider.newBackend();
+    List<Message> table = messages().map(a -> (Message) a.get()[1]).toList();
+    try (SessionStore store = TestStores.store(mem)) {
+      Session s = store.session("bytes");
+      List<Message> stored = new ArrayList<>();
+      for (Message m : table) {
+        stored.add(s.append(m)); // one message: the single-message path
+      }
+      stored.addAll(s.append(table.stream().map(m -> m.toBuilder().id(m.id() + "-b").build())
+          .toList())); // a batch
+      List<LogRecord> records = mem.read(SessionLayout.log("bytes"), 1).records();
+      assertEquals(stored.size(), records.size());
+      for (int i = 0; i < stored.size(); i++) {
+        Message m = stored.get(i);
+        assertEquals(text(mapper.writeValueAsBytes(codec.toJson(m, m.seq()))),
+            text(records.get(i).data()), m.id());
+      }
     }
   }
 
