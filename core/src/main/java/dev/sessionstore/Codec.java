@@ -77,9 +77,11 @@ final class Codec {
       throw new InvalidMessageException(
           "message " + m.id() + " nests " + depth + " levels deep; the limit is " + maxDepth);
     }
-    byte[] bytes;
+    byte[] bytes = RecordWriter.write(m, seq);
     try {
-      bytes = write(m, seq);
+      if (bytes == null) {
+        bytes = write(m, seq); // a shape only the generator writes
+      }
     } catch (IOException e) {
       throw new InvalidMessageException("message " + m.id() + " cannot be encoded: " + e.getMessage(), e);
     }

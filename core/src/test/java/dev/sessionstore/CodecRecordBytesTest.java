@@ -1,19 +1,27 @@
 package dev.sessionstore;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sessionstore.mem.MemoryStorageProvider;
 import dev.sessionstore.spi.LogRecord;
 import dev.sessionstore.spi.StorageBackend;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -115,6 +123,125 @@ class CodecRecordBytesTest {
             text(records.get(i).data()), m.id());
       }
     }
+  }
+
+  @Test
+  void theDirectWriterWritesWhatTheGeneratorWritesForRandomMessages() throws Exception {
+    SplittableRandom r = new SplittableRandom(20261130);
+    int direct = 0;
+    int refused = 0;
+    for (int i = 0; i < 5_000; i++) {
+      Message m = randomMessage(r);
+      long seq = r.nextInt(4) == 0 ? 0 : r.nextLong(1, Long.MAX_VALUE);
+      byte[] tree;
+      try {
+        tree = mapper.writeValueAsBytes(codec.toJson(m, seq));
+      } catch (IOException e) {
+        assertThrows(InvalidMessageException.class, () -> codec.encodeRecord(m, seq));
+        refused++;
+        continue;
+      }
+      byte[] mine = RecordWriter.write(m, seq);
+      if (mine != null) {
+        assertArrayEquals(tree, mine, text(tree));
+        direct++;
+      }
+      assertArrayEquals(tree, codec.encodeRecord(m, seq), text(tree));
+    }
+    assertTrue(direct > 3_000, "written directly: " + direct + ", refused: " + refused);
+  }
+
+  @Test
+  void theDirectWriterLeavesOtherShapesToTheGenerator() {
+    assertNotNull(RecordWriter.write(Message.user("plain é 日本"), 3));
+    assertNull(RecordWriter.write(Message.builder().role("user")
+        .extraField("score", F.numberNode(0.5)).build(), 0));
+    assertNull(RecordWriter.write(Message.user("a pair \ud83d\ude00"), 0));
+    assertNull(RecordWriter.write(Message.builder().role("user")
+        .addPart(Part.of(F.objectNode().put("type", "x").put("n", new BigInteger("1")))).build(),
+        0));
+  }
+
+  /** Whether the random strings of the message being built may hold surrogates. */
+  private static boolean surrogates;
+
+  private static Message randomMessage(SplittableRandom r) {
+    surrogates = r.nextInt(5) == 0; // they send a message to the generator: not too many
+    Message.Builder b = Message.builder().id(randomString(r)).role("r" + randomString(r))
+        .createdAt(randomString(r));
+    int parts = r.nextInt(4);
+    for (int i = 0; i < parts; i++) {
+      ObjectNode part = randomObject(r, 3);
+      part.put("type", randomString(r));
+      b.addPart(Part.of(part));
+    }
+    int extras = r.nextInt(3);
+    for (int i = 0; i < extras; i++) {
+      b.extraField("x" + randomString(r), randomNode(r, 3));
+    }
+    return b.build();
+  }
+
+  private static JsonNode randomNode(SplittableRandom r, int depth) {
+    int kind = r.nextInt(depth > 0 ? 10 : 8);
+    return switch (kind) {
+      case 0, 1 -> F.textNode(randomString(r));
+      case 2 -> F.numberNode(r.nextInt());
+      case 3 -> F.numberNode(r.nextLong());
+      case 4 -> F.numberNode(r.nextInt(-3, 3));
+      case 5 -> F.booleanNode(r.nextBoolean());
+      case 6 -> F.nullNode();
+      case 7 -> r.nextInt(20) == 0 ? F.numberNode(r.nextDouble()) : F.textNode("");
+      case 8 -> randomObject(r, depth - 1);
+      default -> {
+        ArrayNode a = F.arrayNode();
+        int n = r.nextInt(4);
+        for (int i = 0; i < n; i++) {
+          a.add(randomNode(r, depth - 1));
+        }
+        yield a;
+      }
+    };
+  }
+
+  private static ObjectNode randomObject(SplittableRandom r, int depth) {
+    ObjectNode o = F.objectNode();
+    int n = r.nextInt(4);
+    for (int i = 0; i < n; i++) {
+      o.set(randomString(r), randomNode(r, depth));
+    }
+    return o;
+  }
+
+  /** Mostly ASCII, with every kind of character the escaping and UTF-8 treat apart. */
+  private static String randomString(SplittableRandom r) {
+    StringBuilder sb = new StringBuilder();
+    int n = r.nextInt(12);
+    for (int i = 0; i < n; i++) {
+      int kind = r.nextInt(100);
+      if (kind < 40) {
+        sb.append((char) r.nextInt(0x20, 0x7f));
+      } else if (kind < 55) {
+        sb.append((char) (r.nextInt(8) == 0 ? 0x7f : r.nextInt(0x20)));
+      } else if (kind < 65) {
+        sb.append(r.nextBoolean() ? '"' : '\\');
+      } else if (kind < 78) {
+        sb.append((char) r.nextInt(0x80, 0x800));
+      } else if (kind < 92) {
+        char c;
+        do {
+          c = (char) r.nextInt(0x800, 0x10000);
+        } while (Character.isSurrogate(c));
+        sb.append(c);
+      } else if (!surrogates) {
+        sb.append('s');
+      } else if (kind < 98) {
+        sb.appendCodePoint(r.nextInt(0x10000, 0x110000));
+      } else {
+        sb.append((char) r.nextInt(0xD800, 0xE000)); // a lone surrogate
+      }
+    }
+    return sb.toString();
   }
 
   @Test
