@@ -142,7 +142,7 @@ final class RecordWriter {
     return false;
   }
 
-  /** A quoted, escaped string; false for a surrogate (pairs and strays are the generator's). */
+  /** A quoted, escaped string; false if it holds a surrogate. */
   private boolean string(String s) {
     room(s.length() + 2);
     byte[] b = out;
@@ -180,7 +180,7 @@ final class RecordWriter {
         b[p++] = (byte) (0xC0 | (c >> 6));
         b[p++] = (byte) (0x80 | (c & 0x3F));
       } else if (Character.isSurrogate(c)) {
-        return false;
+        return false; // the generator escapes pairs (an emoji) as two escapes, strays its way
       } else {
         b[p++] = (byte) (0xE0 | (c >> 12));
         b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));

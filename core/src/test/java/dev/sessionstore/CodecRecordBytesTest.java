@@ -156,17 +156,19 @@ class CodecRecordBytesTest {
     assertNotNull(RecordWriter.write(Message.user("plain é 日本"), 3));
     assertNull(RecordWriter.write(Message.builder().role("user")
         .extraField("score", F.numberNode(0.5)).build(), 0));
-    assertNull(RecordWriter.write(Message.user("a pair \ud83d\ude00"), 0));
+    assertNull(RecordWriter.write(Message.user("a pair \ud83d\ude00"), 0)); // escaped there
+    assertNull(RecordWriter.write(Message.user("a stray \ud83d"), 0));
     assertNull(RecordWriter.write(Message.builder().role("user")
         .addPart(Part.of(F.objectNode().put("type", "x").put("n", new BigInteger("1")))).build(),
         0));
   }
 
-  /** Whether the random strings of the message being built may hold surrogates. */
-  private static boolean surrogates;
+  /** For the message being built: 0 no surrogates, 1 pairs, 2 pairs and strays. */
+  private static int surrogates;
 
   private static Message randomMessage(SplittableRandom r) {
-    surrogates = r.nextInt(5) == 0; // they send a message to the generator: not too many
+    int dice = r.nextInt(20);
+    surrogates = dice < 12 ? 0 : dice < 17 ? 1 : 2; // surrogates send it to the generator
     Message.Builder b = Message.builder().id(randomString(r)).role("r" + randomString(r))
         .createdAt(randomString(r));
     int parts = r.nextInt(4);
@@ -233,9 +235,9 @@ class CodecRecordBytesTest {
           c = (char) r.nextInt(0x800, 0x10000);
         } while (Character.isSurrogate(c));
         sb.append(c);
-      } else if (!surrogates) {
+      } else if (surrogates == 0) {
         sb.append('s');
-      } else if (kind < 98) {
+      } else if (kind < 98 || surrogates == 1) {
         sb.appendCodePoint(r.nextInt(0x10000, 0x110000));
       } else {
         sb.append((char) r.nextInt(0xD800, 0xE000)); // a lone surrogate
