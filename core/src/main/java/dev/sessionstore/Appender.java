@@ -23,6 +23,7 @@ final class Appender {
   private final String id;
   private final SessionView view;
   private final String what;
+  private final Runnable catchUp = this::catchUp;
 
   Appender(SessionStore store, String id, SessionView view) {
     this.store = store;
@@ -43,44 +44,71 @@ final class Appender {
     }
     requireWritable();
     ensureMeta();
-    return Retry.onConflict(store.maxRetries, what, attempt -> {
-      Map<String, Long> stored = new LinkedHashMap<>();
-      List<Message> pending = new ArrayList<>();
-      List<byte[]> pendingBodies = new ArrayList<>();
-      for (int i = 0; i < messages.size(); i++) {
-        Message m = messages.get(i);
-        if (stored.containsKey(m.id())) {
-          continue;
-        }
-        long seq = view.storedSeq(m.id());
-        stored.put(m.id(), seq);
-        if (seq < 0) {
-          pending.add(m);
-          pendingBodies.add(bodies.get(i));
-        }
+    return Retry.onConflict(store.maxRetries, what, attempt -> messages.size() == 1
+        ? appendOne(messages.get(0), bodies.get(0))
+        : appendBatch(messages, bodies), catchUp);
+  }
+
+  /** One attempt for the common batch of one message, without the batch's map and lists. */
+  private List<Message> appendOne(Message m, byte[] body) {
+    long seq = view.storedSeq(m.id());
+    Message out;
+    if (seq < 0) {
+      long next = view.lastSeq + 1;
+      backend.append(view.logKey, next, List.of(Codec.withSeq(body, next)));
+      out = m.withSeq(next);
+      view.appended(out);
+    } else {
+      out = m.withSeq(seq);
+    }
+    List<Message> result = new ArrayList<>(1); // mutable, like the batch's result
+    result.add(out);
+    return result;
+  }
+
+  /** One attempt for a batch: messages stored before, or twice in it, are stored once. */
+  private List<Message> appendBatch(List<Message> messages, List<byte[]> bodies) {
+    Map<String, Long> stored = new LinkedHashMap<>();
+    List<Message> pending = new ArrayList<>();
+    List<byte[]> pendingBodies = new ArrayList<>();
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      if (stored.containsKey(m.id())) {
+        continue;
       }
-      if (!pending.isEmpty()) {
-        long first = view.lastSeq + 1;
-        List<byte[]> records = new ArrayList<>(pending.size());
-        List<Message> withSeqs = new ArrayList<>(pending.size());
-        for (int i = 0; i < pending.size(); i++) {
-          Message m = pending.get(i).withSeq(first + i);
-          withSeqs.add(m);
-          records.add(Codec.withSeq(pendingBodies.get(i), m.seq()));
-        }
-        backend.append(view.logKey, first, records);
-        view.appended(withSeqs);
-        withSeqs.forEach(m -> stored.put(m.id(), m.seq()));
+      long seq = view.storedSeq(m.id());
+      stored.put(m.id(), seq);
+      if (seq < 0) {
+        pending.add(m);
+        pendingBodies.add(bodies.get(i));
       }
-      List<Message> out = new ArrayList<>(messages.size());
-      for (Message m : messages) {
-        out.add(m.withSeq(stored.get(m.id())));
+    }
+    if (!pending.isEmpty()) {
+      long first = view.lastSeq + 1;
+      List<byte[]> records = new ArrayList<>(pending.size());
+      List<Message> withSeqs = new ArrayList<>(pending.size());
+      for (int i = 0; i < pending.size(); i++) {
+        Message m = pending.get(i).withSeq(first + i);
+        withSeqs.add(m);
+        records.add(Codec.withSeq(pendingBodies.get(i), m.seq()));
       }
-      return out;
-    }, () -> {
-      store.observe(o -> o.conflictRetried(StoreObserver.APPEND));
-      view.refresh();
-    });
+      backend.append(view.logKey, first, records);
+      for (Message m : withSeqs) {
+        view.appended(m);
+        stored.put(m.id(), m.seq());
+      }
+    }
+    List<Message> out = new ArrayList<>(messages.size());
+    for (Message m : messages) {
+      out.add(m.withSeq(stored.get(m.id())));
+    }
+    return out;
+  }
+
+  /** After a lost race: count it and bring the view up to date for the next attempt. */
+  private void catchUp() {
+    store.observe(o -> o.conflictRetried(StoreObserver.APPEND));
+    view.refresh();
   }
 
   void requireWritable() {

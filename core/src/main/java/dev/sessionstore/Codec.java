@@ -1,5 +1,6 @@
 package dev.sessionstore;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -7,11 +8,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -69,9 +77,11 @@ final class Codec {
       throw new InvalidMessageException(
           "message " + m.id() + " nests " + depth + " levels deep; the limit is " + maxDepth);
     }
-    byte[] bytes;
+    byte[] bytes = RecordWriter.write(m, seq);
     try {
-      bytes = write(m, seq);
+      if (bytes == null) {
+        bytes = write(m, seq); // a shape only the generator writes
+      }
     } catch (IOException e) {
       throw new InvalidMessageException("message " + m.id() + " cannot be encoded: " + e.getMessage(), e);
     }
@@ -89,17 +99,51 @@ final class Codec {
    * by Jackson once however often its append is retried.
    */
   static byte[] withSeq(byte[] body, long seq) {
-    byte[] head = ("{\"seq\":" + seq + (body.length > 2 ? "," : "")).getBytes(StandardCharsets.US_ASCII);
-    byte[] out = new byte[head.length + body.length - 1];
-    System.arraycopy(head, 0, out, 0, head.length);
-    System.arraycopy(body, 1, out, head.length, body.length - 1);
+    if (seq < 0) {
+      throw new IllegalArgumentException("seq must be >= 0, was " + seq);
+    }
+    int digits = 1;
+    for (long v = seq; v >= 10; v /= 10) {
+      digits++;
+    }
+    int comma = body.length > 2 ? 1 : 0;
+    byte[] out = new byte[SEQ_HEAD.length + digits + comma + body.length - 1];
+    System.arraycopy(SEQ_HEAD, 0, out, 0, SEQ_HEAD.length);
+    int end = SEQ_HEAD.length + digits;
+    long v = seq;
+    for (int i = end - 1; i >= SEQ_HEAD.length; i--, v /= 10) {
+      out[i] = (byte) ('0' + v % 10);
+    }
+    if (comma == 1) {
+      out[end] = ',';
+    }
+    System.arraycopy(body, 1, out, end + comma, body.length - 1);
     return out;
   }
 
-  /** The members {@link #toJson} gives, in its order, written straight out without a tree. */
+  private static final byte[] SEQ_HEAD = "{\"seq\":".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The record's bytes, built in the thread's recycled buffer as {@code
+   * mapper.writeValueAsBytes} does (a growing ByteArrayOutputStream made 2-3 arrays per record).
+   */
   private byte[] write(Message m, long seq) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+    JsonFactory factory = mapper.getFactory();
+    BufferRecycler recycler = factory._getBufferRecycler();
+    try (ByteArrayBuilder out = new ByteArrayBuilder(recycler)) {
+      writeMembers(factory.createGenerator(out, JsonEncoding.UTF8), m, seq);
+      byte[] bytes = out.toByteArray();
+      out.release();
+      return bytes;
+    } finally {
+      recycler.releaseToPool();
+    }
+  }
+
+  /** The members {@link #toJson} gives, in its order, written straight out without a tree. */
+  private static void writeMembers(JsonGenerator generator, Message m, long seq)
+      throws IOException {
+    try (JsonGenerator g = generator) {
       g.writeStartObject();
       if (seq > 0) {
         g.writeNumberField("seq", seq);
@@ -108,17 +152,57 @@ final class Codec {
       g.writeStringField("role", m.role());
       g.writeArrayFieldStart("parts");
       for (Part p : m.parts()) {
-        g.writeTree(p.node());
+        writeNode(g, p.node());
       }
       g.writeEndArray();
       g.writeStringField("created_at", m.createdAt());
       for (Map.Entry<String, JsonNode> e : m.extraFields().entrySet()) {
         g.writeFieldName(e.getKey());
-        g.writeTree(e.getValue());
+        writeNode(g, e.getValue());
       }
       g.writeEndObject();
     }
-    return out.toByteArray();
+  }
+
+  /**
+   * Writes a tree as {@code g.writeTree(node)} does, without its cost: writeTree goes through
+   * the mapper, which builds a serializer provider and flushes the generator for every part.
+   * The node classes below are written with the generator calls their own {@code serialize}
+   * makes under this codec's mapper (default features: nothing filtered or sorted); any other
+   * class, a subclass included, still goes through writeTree.
+   */
+  private static void writeNode(JsonGenerator g, JsonNode node) throws IOException {
+    Class<?> c = node.getClass();
+    if (c == ObjectNode.class) {
+      g.writeStartObject(node, node.size());
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        g.writeFieldName(e.getKey());
+        writeNode(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (c == ArrayNode.class) {
+      int size = node.size();
+      g.writeStartArray(node, size);
+      for (int i = 0; i < size; i++) {
+        writeNode(g, node.get(i));
+      }
+      g.writeEndArray();
+    } else if (c == TextNode.class) {
+      g.writeString(node.textValue());
+    } else if (c == IntNode.class) {
+      g.writeNumber(node.intValue());
+    } else if (c == LongNode.class) {
+      g.writeNumber(node.longValue());
+    } else if (c == DoubleNode.class) {
+      g.writeNumber(node.doubleValue());
+    } else if (c == BooleanNode.class) {
+      g.writeBoolean(node.booleanValue());
+    } else if (c == NullNode.class) {
+      g.writeNull();
+    } else {
+      g.writeTree(node);
+    }
   }
 
   ObjectNode toJson(Message m, long seq) {
@@ -428,6 +512,19 @@ final class Codec {
 
   /** Nesting depth of a JSON value (a scalar is 0, {} is 1), counted without recursion. */
   static int depthOf(JsonNode root) {
+    if (!root.isContainerNode()) {
+      return 0;
+    }
+    boolean flat = true; // the common part: an object of scalars, without the stack below
+    for (JsonNode child : root) {
+      if (child.isContainerNode()) {
+        flat = false;
+        break;
+      }
+    }
+    if (flat) {
+      return 1;
+    }
     int max = 0;
     ArrayDeque<Object[]> stack = new ArrayDeque<>();
     stack.push(new Object[] {root, 1});

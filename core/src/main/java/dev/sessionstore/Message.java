@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -112,7 +111,7 @@ public final class Message {
    * @param text the text
    */
   public static Message user(String text) {
-    return builder().role("user").addPart(Part.text(text)).build();
+    return fresh("user", text);
   }
 
   /**
@@ -121,7 +120,12 @@ public final class Message {
    * @param text the text
    */
   public static Message assistant(String text) {
-    return builder().role("assistant").addPart(Part.text(text)).build();
+    return fresh("assistant", text);
+  }
+
+  /** What the builder makes of a role and one text part, without the builder's collections. */
+  private static Message fresh(String role, String text) {
+    return new Message(newId(), role, List.of(Part.text(text)), Timestamps.now(), 0, Map.of());
   }
 
   /** {@return a builder for any message} */
@@ -142,7 +146,7 @@ public final class Message {
 
   /** {@return a fresh message id: {@code msg_} and 32 hex digits} */
   public static String newId() {
-    return "msg_" + UUID.randomUUID().toString().replace("-", "");
+    return MessageIds.next();
   }
 
   /** {@return the message id, for example {@code msg_3f2a...}} */
@@ -347,7 +351,7 @@ public final class Message {
           id == null ? newId() : id,
           role,
           parts,
-          createdAt == null ? Instant.now().toString() : createdAt,
+          createdAt == null ? Timestamps.now() : createdAt,
           seq,
           extra);
     }

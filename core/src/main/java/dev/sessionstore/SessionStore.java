@@ -502,8 +502,11 @@ public final class SessionStore implements AutoCloseable {
    * on a thread counts: a repair that opens the session inside is one repair, not three ops.
    */
   <T> T timed(String op, Supplier<T> body) {
+    if (observers.isEmpty()) {
+      return body.get(); // nothing to tell: skip the thread-local lookup
+    }
     int[] depth = timedDepth.get();
-    if (observers.isEmpty() || depth[0] > 0) {
+    if (depth[0] > 0) {
       return body.get();
     }
     long start = System.nanoTime();

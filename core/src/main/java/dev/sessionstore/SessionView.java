@@ -181,12 +181,11 @@ final class SessionView {
     }
   }
 
-  void appended(List<Message> stored) {
-    for (Message m : stored) {
-      live.add(m);
-      liveIds.put(m.id(), m.seq());
-    }
-    lastSeq = stored.get(stored.size() - 1).seq();
+  /** Adds a message this handle appended (under its seq) to the live messages. */
+  void appended(Message stored) {
+    live.add(stored);
+    liveIds.put(stored.id(), stored.seq());
+    lastSeq = stored.seq();
   }
 
   private void rememberArchive(int number, List<Message> body) {
