@@ -300,17 +300,16 @@ final class LocalFsBackend implements StorageBackend {
     Path file;
     Path intent;
     FileIo.Handle handle;
-    Object fileKey;
     /** The log's WAL, open, if it has one that belongs to this log file; else null. */
     FileIo.Handle wal;
-    long walEpoch;
-    LogWal.Head walHead;
+    /** Its header as of the current epoch (the epoch and the log file it names). */
+    LogWal.Header walHeader;
     /** Where the WAL's next block goes. */
     int walCursor;
     /** The key's change count ({@link KeyLocks#changes}) the view is as of. */
     long seenChanges;
-    /** The file size if the view is cached (a clean log); -1 otherwise. */
-    long cachedSize = -1;
+    /** Whether the view may be used again (a clean log) while the change count holds. */
+    boolean cached;
     /** Where the good lines end: the file size, or where a torn tail or unfinished batch begins. */
     long goodEnd;
     /** The seq before the first line (from {@code ~base}). */
@@ -514,8 +513,8 @@ final class LocalFsBackend implements StorageBackend {
       return;
     }
     long offset = st.goodEnd;
-    byte[] block = LogWal.block(st.walEpoch, first, (int) (last - first + 1), lines);
-    st.cachedSize = -1; // unknown until the write is durable
+    byte[] block = LogWal.block(st.walHeader.epoch(), first, (int) (last - first + 1), lines);
+    st.cached = false; // unknown until the write is durable
     if (st.walCursor + block.length <= LogWal.SIZE) {
       try {
         Durable.writeFully(st.handle, lines, offset);
@@ -531,7 +530,7 @@ final class LocalFsBackend implements StorageBackend {
       checkpoint(log, st, lines, offset, last);
     }
     st.goodEnd = offset + lines.length;
-    st.cachedSize = st.goodEnd;
+    st.cached = true;
     st.hwm = last;
   }
 
@@ -550,17 +549,15 @@ final class LocalFsBackend implements StorageBackend {
       dropView(st);
       throw e;
     }
-    long epoch = ThreadLocalRandom.current().nextLong();
+    LogWal.Header next = LogWal.Header.newEpoch(st.walHeader.head(), offset + lines.length, last);
     try {
-      Durable.writeFully(st.wal, LogWal.header(new LogWal.Header(epoch, st.walHead,
-          offset + lines.length, last)), 0);
-      st.wal.sync(false);
+      LogWal.writeHeader(st.wal, next);
     } catch (IOException e) {
       // Not undone: if the new header reached the disk, it counts the lines as durable.
       dropView(st);
       throw e;
     }
-    st.walEpoch = epoch;
+    st.walHeader = next;
     st.walCursor = LogWal.HEADER;
   }
 
@@ -573,8 +570,7 @@ final class LocalFsBackend implements StorageBackend {
     Path walPath = sibling(st.file, LogWal.SUFFIX);
     LogWal.Header h;
     try {
-      h = new LogWal.Header(ThreadLocalRandom.current().nextLong(),
-          LogWal.Head.of(st.handle, st.goodEnd), st.goodEnd, st.hwm);
+      h = LogWal.Header.newEpoch(LogWal.Head.of(st.handle, st.goodEnd), st.goodEnd, st.hwm);
       durable.replace(walPath, LogWal.fresh(h));
       st.wal = io.open(walPath);
     } catch (IOException | RuntimeException e) {
@@ -582,8 +578,7 @@ final class LocalFsBackend implements StorageBackend {
           + " of the log", log, walPath, e);
       return;
     }
-    st.walEpoch = h.epoch();
-    st.walHead = h.head();
+    st.walHeader = h;
     st.walCursor = LogWal.HEADER;
   }
 
@@ -600,7 +595,7 @@ final class LocalFsBackend implements StorageBackend {
           + ",\"last_seq\":" + last + "}\n").getBytes(StandardCharsets.UTF_8));
       io.syncDir(st.file.getParent());
     }
-    st.cachedSize = -1; // unknown until the write is durable
+    st.cached = false; // unknown until the write is durable
     try {
       Durable.writeFully(st.handle, lines, offset);
       st.handle.sync(false);
@@ -614,7 +609,7 @@ final class LocalFsBackend implements StorageBackend {
       io.delete(st.intent);
     }
     st.goodEnd = offset + lines.length;
-    st.cachedSize = st.goodEnd;
+    st.cached = true;
     st.hwm = last;
   }
 
@@ -678,7 +673,7 @@ final class LocalFsBackend implements StorageBackend {
    * is set aside, without it they are only left out of the view, so a read never writes.
    */
   private void examine(String log, LogState st, boolean repair) throws IOException {
-    if (st.cachedSize >= 0 && st.handle.isOpen() && locks.changes(log) == st.seenChanges) {
+    if (st.cached && st.handle.isOpen() && locks.changes(log) == st.seenChanges) {
       return; // nobody changed the key's files since the view was taken
     }
     dropView(st);
@@ -702,7 +697,6 @@ final class LocalFsBackend implements StorageBackend {
     st.kind = Kind.LOG;
     st.handle = io.open(file);
     openLogs.incrementAndGet();
-    st.fileKey = a.fileKey();
     st.base = readBase(file);
     if (examineWithWal(log, st, repair)) {
       return;
@@ -722,7 +716,7 @@ final class LocalFsBackend implements StorageBackend {
         st.hwm = Math.max(st.base, in[1] - 1);
       }
     }
-    st.cachedSize = clean ? t.size : -1;
+    st.cached = clean;
   }
 
   /**
@@ -760,11 +754,11 @@ final class LocalFsBackend implements StorageBackend {
       long coverage = hd.baseSize() + lines.length;
       int have = (int) (Math.min(size, coverage) - hd.baseSize());
       byte[] got = Durable.readRange(h, hd.baseSize(), have);
-      if (!Arrays.equals(got, 0, have, lines, 0, have) || have < lines.length) {
+      boolean prefix = Arrays.equals(got, 0, have, lines, 0, have);
+      if (!prefix || have < lines.length) {
         // A power cut lost pages of the log that only the WAL had made durable.
         st.seenChanges = locks.changed(log);
-        if (size > hd.baseSize() && !(Arrays.equals(got, 0, have, lines, 0, have)
-            && size <= coverage)) {
+        if (!prefix) { // what is there differs: set it aside, then write all of it back
           quarantine(log, st.file, h, hd.baseSize(), size,
               "bytes a power cut left unsynced (the acknowledged ones are written back from "
                   + walPath.getFileName() + ")");
@@ -796,10 +790,9 @@ final class LocalFsBackend implements StorageBackend {
       st.goodEnd = coverage;
       st.hwm = Math.max(st.base, c.lastSeq());
       st.wal = w;
-      st.walEpoch = hd.epoch();
-      st.walHead = hd.head();
+      st.walHeader = hd;
       st.walCursor = c.cursor();
-      st.cachedSize = clean ? coverage : -1;
+      st.cached = clean;
       keep = true;
       return true;
     } finally {
@@ -819,9 +812,7 @@ final class LocalFsBackend implements StorageBackend {
       return;
     }
     try (FileIo.Handle w = io.open(walPath)) {
-      Durable.writeFully(w, LogWal.header(new LogWal.Header(ThreadLocalRandom.current()
-          .nextLong(), LogWal.Head.of(content), content.length, seq)), 0);
-      w.sync(false);
+      LogWal.writeHeader(w, LogWal.Header.newEpoch(LogWal.Head.of(content), content.length, seq));
     }
   }
 
@@ -835,7 +826,7 @@ final class LocalFsBackend implements StorageBackend {
 
   /** Closes the cached file of {@code st}; the next operation looks at the file afresh. */
   private void dropView(LogState st) {
-    st.cachedSize = -1;
+    st.cached = false;
     FileIo.Handle w = st.wal;
     st.wal = null;
     if (w != null) {
@@ -1187,10 +1178,10 @@ final class LocalFsBackend implements StorageBackend {
       if (existed) {
         io.delete(file);
       }
-      boolean batch = io.delete(sibling(file, BATCH));
-      batch |= io.delete(sibling(file, LogWal.SUFFIX));
+      boolean sideFiles = io.delete(sibling(file, BATCH));
+      sideFiles |= io.delete(sibling(file, LogWal.SUFFIX));
       boolean emptyLog = io.delete(sibling(file, BASE)); // a log a trim emptied
-      if (existed || batch || emptyLog) {
+      if (existed || sideFiles || emptyLog) {
         io.syncDir(file.getParent());
       }
       return existed || emptyLog;

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 
 /**
@@ -71,7 +72,12 @@ final class LogWal {
   }
 
   /** The header's fields. */
-  record Header(long epoch, Head head, long baseSize, long baseSeq) {}
+  record Header(long epoch, Head head, long baseSize, long baseSeq) {
+    /** The header of a new epoch (a random one), so that no earlier block validates under it. */
+    static Header newEpoch(Head head, long baseSize, long baseSeq) {
+      return new Header(ThreadLocalRandom.current().nextLong(), head, baseSize, baseSeq);
+    }
+  }
 
   /** One valid block: its first seq, its record count and its record lines. */
   record Block(long first, int count, byte[] lines) {
@@ -133,6 +139,12 @@ final class LogWal {
     System.arraycopy(b, 0, out, 0, b.length);
     out[HEADER - 1] = '\n';
     return out;
+  }
+
+  /** Rewrites the header of an open WAL in place (one sector) and syncs it. */
+  static void writeHeader(FileIo.Handle wal, Header h) throws IOException {
+    Durable.writeFully(wal, header(h), 0);
+    wal.sync(false);
   }
 
   /** A block's bytes: its header line, then {@code lines} (whole record lines). */
