@@ -72,16 +72,21 @@ final class RecordWriter {
     }
     for (Map.Entry<String, JsonNode> e : m.extraFields().entrySet()) {
       ascii(",");
-      if (!string(e.getKey())) {
-        return false;
-      }
-      ascii(":");
-      if (!node(e.getValue())) {
+      if (!member(e)) {
         return false;
       }
     }
     ascii("}");
     return true;
+  }
+
+  /** {@code "key":value}; false for a shape not handled here. */
+  private boolean member(Map.Entry<String, JsonNode> e) {
+    if (!string(e.getKey())) {
+      return false;
+    }
+    ascii(":");
+    return node(e.getValue());
   }
 
   private boolean node(JsonNode node) {
@@ -95,11 +100,7 @@ final class RecordWriter {
           ascii(",");
         }
         first = false;
-        if (!string(e.getKey())) {
-          return false;
-        }
-        ascii(":");
-        if (!node(e.getValue())) {
+        if (!member(e)) {
           return false;
         }
       }
